@@ -1,0 +1,52 @@
+"""``fake-kiwoom``: run the fake Kiwoom REST server with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+
+from .config import FakeKiwoomConfig
+
+DEFAULT_PORT = 8040
+
+
+def build_parser() -> argparse.ArgumentParser:
+    defaults = FakeKiwoomConfig()
+    parser = argparse.ArgumentParser(prog="fake-kiwoom", description="Fake Kiwoom Securities REST API server.")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to bind (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="synthetic market seed")
+    parser.add_argument(
+        "--token-lifetime", type=float, default=defaults.token_lifetime_s, help="token lifetime in seconds"
+    )
+    parser.add_argument(
+        "--rate-limit", type=float, default=defaults.rate_limit_per_s, help="requests/s per TR; <= 0 disables"
+    )
+    parser.add_argument("--rate-burst", type=int, default=defaults.rate_limit_burst, help="burst per TR")
+    parser.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug", "trace"]
+    )
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> FakeKiwoomConfig:
+    return FakeKiwoomConfig(
+        seed=args.seed,
+        token_lifetime_s=args.token_lifetime,
+        rate_limit_per_s=args.rate_limit,
+        rate_limit_burst=args.rate_burst,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    import uvicorn
+
+    from . import create_app
+
+    args = build_parser().parse_args(argv)
+    app = create_app(config_from_args(args))
+    print(f"fake-kiwoom listening on http://{args.host}:{args.port} (seed {args.seed})", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Async client of the Kiwoom Securities REST API, built to fail well.
+
+Public surface (everything else is private)::
+
+    from kiwoom import KiwoomClient, Settings
+    async with KiwoomClient() as client:          # no keys: the embedded sandbox
+        quote = await client.get_stock_price("005930")
+"""
+
+from kiwoom.base import BaseMCPClient
+from kiwoom.client import KiwoomClient
+from kiwoom.config import Mode, Settings
+from kiwoom.errors import (
+    ConfigurationError,
+    EmptyResponseError,
+    InvalidInputError,
+    KiwoomAPIError,
+    KiwoomAuthError,
+    KiwoomError,
+    KiwoomHTTPError,
+    KiwoomResponseError,
+    KiwoomTimeoutError,
+    KiwoomTransportError,
+    RateLimitError,
+    StockNotFoundError,
+    TokenExpiredError,
+)
+from kiwoom.krx_calendar import KrxCalendar
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BaseMCPClient",
+    "ConfigurationError",
+    "EmptyResponseError",
+    "InvalidInputError",
+    "KiwoomAPIError",
+    "KiwoomAuthError",
+    "KiwoomClient",
+    "KiwoomError",
+    "KiwoomHTTPError",
+    "KiwoomResponseError",
+    "KiwoomTimeoutError",
+    "KiwoomTransportError",
+    "KrxCalendar",
+    "Mode",
+    "RateLimitError",
+    "Settings",
+    "StockNotFoundError",
+    "TokenExpiredError",
+    "__version__",
+]

@@ -1,0 +1,127 @@
+"""Access-token lifecycle: issue (au10001), early refresh, one re-issue, revoke (au10002).
+
+Kiwoom tokens last about a day and are invalidated without notice (8005), for example
+when the same key issues a token elsewhere. The manager hands out a token that is valid
+for at least ``refresh_margin_s`` more seconds, issues at most one token at a time however
+many callers ask together, and lets the transport report a rejected token so that exactly
+one new token replaces it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import httpx2
+
+from kiwoom.errors import KiwoomError, KiwoomResponseError
+from kiwoom.http import post_json
+from kiwoom.krx_calendar import KST
+from kiwoom.protocol import REVOKE_PATH, TOKEN_PATH
+
+logger = logging.getLogger("kiwoom.auth")
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    """A bearer token and its expiry (epoch seconds); the value never shows in repr."""
+
+    value: str = field(repr=False)
+    expires_at: float
+
+    def remaining(self, now: float) -> float:
+        return self.expires_at - now
+
+
+def parse_expires_dt(raw: str) -> float:
+    """``expires_dt`` (``YYYYMMDDHHMMSS``, Korea time) → epoch seconds."""
+    try:
+        moment = datetime.strptime(raw, "%Y%m%d%H%M%S").replace(tzinfo=KST)
+    except (TypeError, ValueError):
+        raise KiwoomResponseError("au10001", f"expires_dt 형식 오류: {raw!r}") from None
+    return moment.timestamp()
+
+
+class TokenManager:
+    """Issues, caches, refreshes and revokes the token of one app key."""
+
+    def __init__(
+        self,
+        http: httpx2.AsyncClient,
+        app_key: str,
+        secret_key: str,
+        *,
+        clock: Callable[[], float],
+        refresh_margin_s: float = 600.0,
+    ) -> None:
+        self._http = http
+        self._app_key = app_key
+        self._secret_key = secret_key
+        self._clock = clock
+        self._margin = refresh_margin_s
+        self._token: AccessToken | None = None
+        self._lock = asyncio.Lock()
+        self.issued_count = 0
+
+    def __repr__(self) -> str:
+        return f"TokenManager(token={'set' if self._token else 'none'}, issued={self.issued_count})"
+
+    @property
+    def current(self) -> AccessToken | None:
+        return self._token
+
+    def is_valid(self) -> bool:
+        """True when a token is held and outlives the refresh margin."""
+        return self._token is not None and self._token.remaining(self._clock()) > self._margin
+
+    async def get(self) -> AccessToken:
+        """A token valid for at least the refresh margin, issuing one if needed."""
+        token = self._token
+        if token is not None and token.remaining(self._clock()) > self._margin:
+            return token
+        async with self._lock:
+            token = self._token
+            if token is not None and token.remaining(self._clock()) > self._margin:
+                return token
+            self._token = await self._issue()
+            return self._token
+
+    def invalidate(self, rejected: AccessToken) -> None:
+        """Forget ``rejected`` so that the next :meth:`get` issues a new token.
+
+        Only the token that was rejected is dropped: if another caller has already
+        replaced it, the fresh token stays and no second issue happens.
+        """
+        if self._token is rejected:
+            self._token = None
+
+    async def _issue(self) -> AccessToken:
+        body = {"grant_type": "client_credentials", "appkey": self._app_key, "secretkey": self._secret_key}
+        reply = await post_json(self._http, TOKEN_PATH, body, api_id="au10001")
+        value = reply.body.get("token")
+        if not isinstance(value, str) or not value:
+            raise KiwoomResponseError("au10001", "token 필드 없음")
+        expires_at = parse_expires_dt(str(reply.body.get("expires_dt", "")))
+        self.issued_count += 1
+        logger.info(
+            "접근토큰 발급 완료 (만료 %s)",
+            datetime.fromtimestamp(expires_at, KST).isoformat(timespec="seconds"),
+        )
+        return AccessToken(value, expires_at)
+
+    async def revoke(self) -> bool:
+        """Revoke the held token (au10002); errors are logged, not raised, as this runs on close."""
+        token, self._token = self._token, None
+        if token is None:
+            return False
+        body = {"appkey": self._app_key, "secretkey": self._secret_key, "token": token.value}
+        try:
+            await post_json(self._http, REVOKE_PATH, body, api_id="au10002")
+        except KiwoomError as exc:
+            logger.warning("접근토큰 폐기 실패: %s", exc)
+            return False
+        logger.info("접근토큰 폐기 완료")
+        return True

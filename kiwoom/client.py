@@ -1,0 +1,351 @@
+"""``KiwoomClient``: the seed's methods, composed from validation, transport and result shaping.
+
+Data flows one way: method → validation → :class:`~kiwoom.transport.TRTransport` (token,
+pacing, pages) → :mod:`kiwoom.http` → upstream; the TR bodies come back through
+:mod:`kiwoom.results`. Every result says where its data came from (``source``,
+``environment``) and when (``timestamp``, Korea time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import httpx2
+
+from kiwoom import results, validation
+from kiwoom.aliases import ENGLISH_NAMES
+from kiwoom.auth import TokenManager
+from kiwoom.base import BaseMCPClient
+from kiwoom.config import Mode, Settings
+from kiwoom.errors import EmptyResponseError, KiwoomError
+from kiwoom.krx_calendar import KST, SESSION_NAMES_KO, KrxCalendar
+from kiwoom.pacing import RatePacer
+from kiwoom.protocol import MARKET_CODES
+from kiwoom.sandbox import sandbox_transport
+from kiwoom.transport import TRTransport
+
+logger = logging.getLogger("kiwoom.client")
+
+MAX_SEARCH_RESULTS = 20
+
+
+class KiwoomClient(BaseMCPClient):
+    """Async client of the Kiwoom REST API (real, mock, a custom URL, or the embedded sandbox)."""
+
+    name = "kiwoom"
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        calendar: KrxCalendar | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings if settings is not None else Settings()
+        self.mode = self.settings.mode()
+        self.simulated = self.settings.simulated()
+        self.timeout = self.settings.timeout
+        self.calendar = calendar or KrxCalendar()
+        self._injected_transport = transport
+        self._clock = clock
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._stack: contextlib.AsyncExitStack | None = None
+        self._http: httpx2.AsyncClient | None = None
+        self._tokens: TokenManager | None = None
+        self._transport: TRTransport | None = None
+        self._account_no = ""
+        self._listing: list[dict[str, Any]] | None = None
+        self._listing_at = 0.0
+        self._listing_lock = asyncio.Lock()
+        self.last_error: str | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def connect(self) -> bool:
+        """Connect with the keys from settings (the sandbox keys when none are set)."""
+        app_key, secret_key, account_no = self.settings.credentials()
+        return await self.connect_to_kiwoom(app_key, secret_key, account_no)
+
+    async def connect_to_kiwoom(self, app_key: str, app_secret: str, account_no: str) -> bool:
+        """Issue an access token (au10001); True on success, False with ``last_error`` set."""
+        await self._open(app_key, app_secret, account_no)
+        assert self._tokens is not None
+        try:
+            await self._tokens.get()
+        except KiwoomError as exc:
+            self.last_error = str(exc)
+            logger.error("키움 API 연결 실패: %s", exc)
+            self._connected = False
+            return False
+        self.last_error = None
+        self._connected = True
+        logger.info(
+            "키움 API 연결 완료 (%s, %s)",
+            self.mode.value,
+            "시뮬레이션 데이터" if self.simulated else "실제 데이터",
+        )
+        return True
+
+    async def _open(self, app_key: str, app_secret: str, account_no: str) -> None:
+        if self._stack is not None:
+            await self._close_http()
+        stack = contextlib.AsyncExitStack()
+        transport = self._injected_transport
+        if transport is None and self.mode is Mode.SANDBOX:
+            transport = await stack.enter_async_context(sandbox_transport(self.settings.sandbox_seed))
+        self._http = await stack.enter_async_context(
+            httpx2.AsyncClient(
+                base_url=self.settings.upstream_url(),
+                timeout=self.timeout,
+                transport=transport,
+                limits=httpx2.Limits(max_connections=20, max_keepalive_connections=10),
+            )
+        )
+        self._stack = stack
+        self._account_no = account_no
+        self._tokens = TokenManager(
+            self._http,
+            app_key,
+            app_secret,
+            clock=self._clock,
+            refresh_margin_s=self.settings.token_refresh_margin_s,
+        )
+        pacer = RatePacer(
+            self.settings.rate_limit_per_s,
+            self.settings.rate_limit_burst,
+            clock=self._monotonic,
+            sleep=self._sleep,
+        )
+        self._transport = TRTransport(
+            self._http,
+            self._tokens,
+            pacer,
+            page_delay_s=self.settings.page_delay_s,
+            max_pages=self.settings.max_pages,
+            sleep=self._sleep,
+        )
+
+    async def close(self) -> None:
+        """Revoke the token (au10002) and close the HTTP pool; safe to call twice."""
+        if self._tokens is not None:
+            await self._tokens.revoke()
+        await self._close_http()
+        self._connected = False
+
+    async def _close_http(self) -> None:
+        stack, self._stack = self._stack, None
+        self._http = self._tokens = self._transport = None
+        if stack is not None:
+            await stack.aclose()
+
+    async def health(self) -> dict[str, Any]:
+        report = await super().health()
+        report.update(
+            mode=self.mode.value,
+            simulated=self.simulated,
+            token_valid=self._tokens.is_valid() if self._tokens else False,
+            last_error=self.last_error,
+        )
+        return report
+
+    @property
+    def tokens(self) -> TokenManager | None:
+        return self._tokens
+
+    async def _tr(self) -> TRTransport:
+        """The TR transport, connecting with the settings' keys on first use."""
+        if self._transport is None:
+            app_key, secret_key, account_no = self.settings.credentials()
+            await self._open(app_key, secret_key, account_no)
+        assert self._transport is not None
+        return self._transport
+
+    # ------------------------------------------------------------------ helpers
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), KST)
+
+    def _meta(self, started: float) -> dict[str, Any]:
+        return {
+            "source": "simulated" if self.simulated else "live",
+            "environment": self.mode.value,
+            "timestamp": self._now().isoformat(timespec="seconds"),
+            "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+
+    # ------------------------------------------------------------------ the seed's methods
+
+    async def get_stock_price(self, stock_code: str) -> dict[str, Any]:
+        """Current price, change and volume of one stock (ka10001)."""
+        code = validation.stock_code(stock_code)
+        started = time.perf_counter()
+        reply = await (await self._tr()).request("ka10001", {"stk_cd": code})
+        return {**results.quote(reply.body, code), **self._meta(started)}
+
+    async def get_stock_prices(self, stock_codes: list[str]) -> dict[str, Any]:
+        """Quotes of up to 100 stocks in one ka10095 request; unknown codes are listed apart."""
+        codes = validation.stock_codes(stock_codes)
+        started = time.perf_counter()
+        reply = await (await self._tr()).request("ka10095", {"stk_cd": "|".join(codes)})
+        rows = results.rows_of(reply.body, "atn_stk_infr")
+        if not rows:
+            raise EmptyResponseError("ka10095", "관심종목 목록 없음")
+        by_code = {results.strip_venue(str(r.get("stk_cd", ""))): r for r in rows}
+        prices, not_found = [], []
+        for code in codes:
+            row = by_code.get(results.strip_venue(code))
+            if row is None or not str(row.get("cur_prc", "")).strip():
+                not_found.append(code)
+            else:
+                prices.append(results.quote(row, code))
+        return {"prices": prices, "not_found": not_found, "count": len(prices), **self._meta(started)}
+
+    async def get_stock_info(self, stock_code: str) -> dict[str, Any]:
+        """Name, market, sector and fundamentals (ka10001, market and sector from ka10099)."""
+        code = validation.stock_code(stock_code)
+        started = time.perf_counter()
+        reply = await (await self._tr()).request("ka10001", {"stk_cd": code})
+        listing = await self._listing_entry(results.strip_venue(code))
+        return {**results.stock_info(reply.body, code, listing), **self._meta(started)}
+
+    async def get_stock_history(self, stock_code: str, days: int = 30, interval: str = "day") -> dict[str, Any]:
+        """Daily (ka10081) or minute (ka10080) bars of the last ``days`` trading days, oldest first."""
+        code = validation.stock_code(stock_code)
+        chosen = validation.interval(interval)
+        wanted = validation.days(days, chosen)
+        started = time.perf_counter()
+        tr = await self._tr()
+        if chosen == "day":
+            body = {"stk_cd": code, "base_dt": self._now().strftime("%Y%m%d"), "upd_stkpc_tp": "1"}
+            replies = await tr.pages(
+                "ka10081", body, enough=lambda ps: sum(len(results.daily_bars(p.body)) for p in ps) >= wanted
+            )
+            bars = [bar for p in replies for bar in results.daily_bars(p.body)][:wanted]
+        else:
+            body = {"stk_cd": code, "tic_scope": chosen.removesuffix("m"), "upd_stkpc_tp": "1"}
+
+            def dates(ps: list[Any]) -> set[str]:
+                return {bar["time"][:10] for p in ps for bar in results.minute_bars(p.body)}
+
+            replies = await tr.pages("ka10080", body, enough=lambda ps: len(dates(ps)) > wanted)
+            all_bars = [bar for p in replies for bar in results.minute_bars(p.body)]
+            keep = set(sorted({b["time"][:10] for b in all_bars}, reverse=True)[:wanted])
+            bars = [b for b in all_bars if b["time"][:10] in keep]
+        if not bars:
+            raise EmptyResponseError("ka10081" if chosen == "day" else "ka10080", f"{code} 차트 데이터 없음")
+        bars.reverse()
+        return {
+            "stock_code": code,
+            "interval": chosen,
+            "days": wanted,
+            "count": len(bars),
+            "pages": len(replies),
+            "bars": bars,
+            **self._meta(started),
+        }
+
+    async def get_orderbook(self, stock_code: str) -> dict[str, Any]:
+        """Ten ask and ten bid levels with quantities (ka10004)."""
+        code = validation.stock_code(stock_code)
+        started = time.perf_counter()
+        reply = await (await self._tr()).request("ka10004", {"stk_cd": code})
+        day = self._now().date().isoformat()
+        return {**results.orderbook(reply.body, code, day), **self._meta(started)}
+
+    async def search_stock(self, query: str) -> dict[str, Any]:
+        """Stocks whose code, Korean name or English name matches ``query`` (ka10099 listing)."""
+        text = validation.search_query(query)
+        started = time.perf_counter()
+        listing = await self._load_listing()
+        needle = text.casefold().replace(" ", "")
+        scored: list[tuple[int, dict[str, Any]]] = []
+        for entry in listing:
+            english = ENGLISH_NAMES.get(entry["stock_code"], "")
+            names = (entry["name"].casefold().replace(" ", ""), english.casefold().replace(" ", ""))
+            if entry["stock_code"] == text or any(n == needle for n in names):
+                rank = 0
+            elif entry["stock_code"].startswith(needle) or any(n.startswith(needle) for n in names if n):
+                rank = 1
+            elif any(needle in n for n in names if n):
+                rank = 2
+            else:
+                continue
+            scored.append((rank, {**entry, "english_name": english or None}))
+        scored.sort(key=lambda item: (item[0], item[1]["stock_code"]))
+        matches = [entry for _, entry in scored[:MAX_SEARCH_RESULTS]]
+        return {"query": text, "count": len(matches), "results": matches, **self._meta(started)}
+
+    async def get_account_info(self) -> dict[str, Any]:
+        """Deposit (kt00001), evaluation and holdings (kt00018); the account number is masked."""
+        started = time.perf_counter()
+        tr = await self._tr()
+        deposit = await tr.request("kt00001", {"qry_tp": "3"})
+        evaluation = await tr.request("kt00018", {"qry_tp": "1", "dmst_stex_tp": "KRX"})
+        masked = validation.mask_account(self._account_no)
+        return {**results.account(deposit.body, evaluation.body, masked), **self._meta(started)}
+
+    async def get_market_status(self) -> dict[str, Any]:
+        """The KRX session now (Korea time), why the market is closed, and when it next opens.
+
+        No Kiwoom TR reports this, so it comes from the clock and the KRX calendar, never
+        from upstream: it answers even when Kiwoom is down.
+        """
+        started = time.perf_counter()
+        state = self.calendar.clock(self._now())
+        return {
+            "market_open": state.market_open,
+            "status": "OPEN" if state.market_open else "CLOSED",
+            "session": state.session.value,
+            "session_name": SESSION_NAMES_KO[state.session],
+            "reason": state.reason,
+            "trading_day": state.trading_day,
+            "current_time": state.now.isoformat(timespec="seconds"),
+            "next_open": state.next_open.isoformat(timespec="seconds"),
+            "market_type": "KRX",
+            **self._meta(started),
+            "source": "live",
+            "basis": "KRX 거래 달력과 현재 시각 (시세 TR 없음)",
+        }
+
+    # ------------------------------------------------------------------ listing (ka10099)
+
+    async def _load_listing(self) -> list[dict[str, Any]]:
+        """The KOSPI, KOSDAQ and ETF listings, kept for ``listing_ttl_s``."""
+        if self._listing is not None and self._monotonic() - self._listing_at < self.settings.listing_ttl_s:
+            return self._listing
+        async with self._listing_lock:
+            if self._listing is not None and self._monotonic() - self._listing_at < self.settings.listing_ttl_s:
+                return self._listing
+            tr = await self._tr()
+            entries: dict[str, dict[str, Any]] = {}
+            for market_code, market in MARKET_CODES.items():
+                for reply in await tr.pages("ka10099", {"mrkt_tp": market_code}):
+                    for row in results.rows_of(reply.body, "list"):
+                        entry = results.listing_row(row, market)
+                        if entry is not None:
+                            entry["market"] = market
+                            entries.setdefault(entry["stock_code"], entry)
+            if not entries:
+                raise EmptyResponseError("ka10099", "종목 리스트 없음")
+            self._listing = list(entries.values())
+            self._listing_at = self._monotonic()
+            return self._listing
+
+    async def _listing_entry(self, code: str) -> dict[str, Any] | None:
+        try:
+            listing = await self._load_listing()
+        except KiwoomError as exc:
+            logger.warning("종목 리스트 조회 실패, 시장/업종 없이 응답: %s", exc)
+            return None
+        return next((e for e in listing if e["stock_code"] == code), None)

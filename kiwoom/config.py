@@ -1,0 +1,111 @@
+"""Settings, read from ``KIWOOM_*`` environment variables (and an optional ``.env``).
+
+Settings are read when a client or server is built, never at import, so tests can set
+the environment per test. Which upstream the client talks to follows from them:
+
+============  =========================================  ===========================
+mode          chosen when                                upstream
+============  =========================================  ===========================
+``sandbox``   no keys and no ``KIWOOM_BASE_URL``, or     the fake, in-process
+              ``KIWOOM_ENV=sandbox``                      (no sockets, simulated data)
+``custom``    ``KIWOOM_BASE_URL`` is set                  that URL (e.g. ``fake-kiwoom``)
+``mock``      ``KIWOOM_ENV=mock``                         mockapi.kiwoom.com (모의투자)
+``real``      keys set and ``KIWOOM_ENV`` unset or real   api.kiwoom.com
+============  =========================================  ===========================
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kiwoom.errors import ConfigurationError
+from kiwoom.protocol import MOCK_HOST, REAL_HOST
+
+#: Keys the embedded sandbox accepts; they are not secrets and reach no real server.
+SANDBOX_APP_KEY = "sandbox-app-key"
+SANDBOX_SECRET_KEY = "sandbox-secret-key"
+SANDBOX_ACCOUNT_NO = "5012345611"
+SANDBOX_BASE_URL = "http://sandbox.fake-kiwoom"
+
+
+class Mode(StrEnum):
+    SANDBOX = "sandbox"
+    CUSTOM = "custom"
+    MOCK = "mock"
+    REAL = "real"
+
+
+class Settings(BaseSettings):
+    """Every tunable of the client; defaults are the seed's (30 s timeout, 3 attempts ...)."""
+
+    model_config = SettingsConfigDict(env_prefix="KIWOOM_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    app_key: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    account_no: SecretStr | None = None
+    env: Literal["sandbox", "mock", "real"] | None = None
+    base_url: str | None = None
+
+    timeout: float = Field(30.0, gt=0, description="HTTP timeout per request, seconds (seed: 30 s)")
+    token_refresh_margin_s: float = Field(
+        600.0, ge=0, description="Issue a new token this long before the old one expires"
+    )
+    rate_limit_per_s: float = Field(
+        1.0, ge=0, description="Client-side pacing per api-id (measured Kiwoom limit); 0 disables"
+    )
+    rate_limit_burst: int = Field(2, ge=1, description="Requests per api-id allowed back to back")
+    page_delay_s: float = Field(0.2, ge=0, description="Pause between continuation pages (Kiwoom's examples)")
+    max_pages: int = Field(20, ge=1, description="Upper bound of continuation pages for one call")
+    listing_ttl_s: float = Field(86400.0, gt=0, description="How long the ka10099 stock listing is kept")
+
+    sandbox_seed: int = Field(0, description="Seed of the embedded sandbox market")
+
+    def mode(self) -> Mode:
+        """Which upstream this configuration selects (see the module table)."""
+        if self.base_url:
+            return Mode.CUSTOM
+        if self.env == "sandbox":
+            return Mode.SANDBOX
+        if self.env in ("mock", "real"):
+            return Mode(self.env)
+        return Mode.REAL if self.app_key is not None else Mode.SANDBOX
+
+    def upstream_url(self) -> str:
+        """Base URL of the selected upstream."""
+        mode = self.mode()
+        if mode is Mode.CUSTOM:
+            assert self.base_url is not None
+            return self.base_url.rstrip("/")
+        return {Mode.SANDBOX: SANDBOX_BASE_URL, Mode.MOCK: MOCK_HOST, Mode.REAL: REAL_HOST}[mode]
+
+    def simulated(self) -> bool:
+        """True when the upstream serves synthetic data (the sandbox, or a non-Kiwoom URL)."""
+        mode = self.mode()
+        if mode is Mode.SANDBOX:
+            return True
+        if mode is Mode.CUSTOM:
+            host = urlsplit(self.upstream_url()).hostname or ""
+            return not (host == "kiwoom.com" or host.endswith(".kiwoom.com"))
+        return False
+
+    def credentials(self) -> tuple[str, str, str]:
+        """(app key, secret key, account number) for the selected mode.
+
+        The sandbox and custom URLs fall back to the sandbox keys; the real and mock hosts
+        need real keys and fail early with a message naming the missing variable.
+        """
+        mode = self.mode()
+        app_key = self.app_key.get_secret_value() if self.app_key else ""
+        secret = self.secret_key.get_secret_value() if self.secret_key else ""
+        account = self.account_no.get_secret_value() if self.account_no else ""
+        if mode in (Mode.SANDBOX, Mode.CUSTOM):
+            return (app_key or SANDBOX_APP_KEY, secret or SANDBOX_SECRET_KEY, account or SANDBOX_ACCOUNT_NO)
+        missing = [name for name, value in (("KIWOOM_APP_KEY", app_key), ("KIWOOM_SECRET_KEY", secret)) if not value]
+        if missing:
+            raise ConfigurationError(f"{mode.value} 모드에는 {', '.join(missing)} 환경 변수가 필요합니다")
+        return app_key, secret, account

@@ -1,0 +1,62 @@
+"""Client-side pacing per api-id, so that callers wait instead of provoking 1700.
+
+Kiwoom limits each TR to about one request a second with a burst of about two (measured,
+not published). A token bucket per api-id, on an injectable clock and sleep, spaces the
+requests of every caller in this process; a reservation is taken before sleeping, so
+concurrent callers queue in order rather than racing for the same slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class RatePacer:
+    """Token bucket per api-id: ``burst`` back-to-back requests, then ``rate_per_s``."""
+
+    def __init__(
+        self,
+        rate_per_s: float,
+        burst: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.rate_per_s = rate_per_s
+        self.burst = burst
+        self._clock = clock
+        self._sleep = sleep
+        self._buckets: dict[str, _Bucket] = {}
+
+    @property
+    def enabled(self) -> bool:
+        return self.rate_per_s > 0
+
+    def reserve(self, api_id: str) -> float:
+        """Take a slot for ``api_id`` now and return how long to wait before using it."""
+        if not self.enabled:
+            return 0.0
+        now = self._clock()
+        bucket = self._buckets.get(api_id)
+        if bucket is None:
+            bucket = self._buckets[api_id] = _Bucket(float(self.burst), now)
+        bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate_per_s)
+        bucket.updated = now
+        bucket.tokens -= 1.0
+        return 0.0 if bucket.tokens >= 0 else -bucket.tokens / self.rate_per_s
+
+    async def acquire(self, api_id: str) -> float:
+        """Wait for a slot for ``api_id``; returns the seconds waited."""
+        wait = self.reserve(api_id)
+        if wait > 0:
+            await self._sleep(wait)
+        return wait

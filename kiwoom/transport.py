@@ -1,0 +1,85 @@
+"""One TR call: headers, the single token re-issue, pacing and continuation pages.
+
+This layer knows the Kiwoom request shape (``api-id``, ``authorization``, ``cont-yn``,
+``next-key``) but nothing about what a TR means; :mod:`kiwoom.client` turns pages into
+results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx2
+
+from kiwoom.auth import TokenManager
+from kiwoom.errors import KiwoomResponseError, TokenExpiredError
+from kiwoom.http import Reply, post_json
+from kiwoom.pacing import RatePacer
+from kiwoom.protocol import TR_PATHS
+
+logger = logging.getLogger("kiwoom.transport")
+
+
+class TRTransport:
+    """Sends TRs with a valid token, paced per api-id, following pages on request."""
+
+    def __init__(
+        self,
+        http: httpx2.AsyncClient,
+        tokens: TokenManager,
+        pacer: RatePacer,
+        *,
+        page_delay_s: float = 0.2,
+        max_pages: int = 20,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._http = http
+        self._tokens = tokens
+        self._pacer = pacer
+        self._page_delay_s = page_delay_s
+        self._max_pages = max_pages
+        self._sleep = sleep
+        self.requests_sent = 0
+
+    async def request(self, api_id: str, body: dict[str, Any], *, next_key: str | None = None) -> Reply:
+        """One page of ``api_id``; on 8005/8031/8103 a new token is issued and the page asked once more."""
+        path = TR_PATHS[api_id]
+        for attempt in range(2):
+            token = await self._tokens.get()
+            await self._pacer.acquire(api_id)
+            headers = {"api-id": api_id, "authorization": f"Bearer {token.value}"}
+            if next_key:
+                headers["cont-yn"] = "Y"
+                headers["next-key"] = next_key
+            self.requests_sent += 1
+            try:
+                return await post_json(self._http, path, body, api_id=api_id, headers=headers)
+            except TokenExpiredError as exc:
+                if attempt:
+                    raise
+                logger.warning("토큰 거부됨 (%s), 재발급 후 1회 재요청: %s", exc.code, api_id)
+                self._tokens.invalidate(token)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def pages(
+        self,
+        api_id: str,
+        body: dict[str, Any],
+        *,
+        enough: Callable[[list[Reply]], bool] = lambda _pages: False,
+    ) -> list[Reply]:
+        """Follow ``cont-yn``/``next-key`` with the same body until done, ``enough`` or ``max_pages``."""
+        replies = [await self.request(api_id, body)]
+        while replies[-1].cont_yn and not enough(replies):
+            if not replies[-1].next_key:
+                raise KiwoomResponseError(api_id, "cont-yn=Y 이지만 next-key 없음")
+            if len(replies) >= self._max_pages:
+                logger.info("%s: %d 페이지에서 연속조회 중단 (max_pages)", api_id, len(replies))
+                break
+            if self._page_delay_s:
+                await self._sleep(self._page_delay_s)
+            replies.append(await self.request(api_id, body, next_key=replies[-1].next_key))
+        return replies
