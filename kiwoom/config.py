@@ -43,7 +43,9 @@ class Mode(StrEnum):
 class Settings(BaseSettings):
     """Every tunable of the client; defaults are the seed's (30 s timeout, 3 attempts ...)."""
 
-    model_config = SettingsConfigDict(env_prefix="KIWOOM_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="KIWOOM_", env_file=".env", env_file_encoding="utf-8", env_ignore_empty=True, extra="ignore"
+    )
 
     app_key: SecretStr | None = None
     secret_key: SecretStr | None = None

@@ -81,3 +81,9 @@ async def test_client_over_a_real_socket() -> None:
             account = await client.get_account_info()
             assert account["holdings"]
         assert client.tokens is None
+
+
+def test_empty_variables_count_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIWOOM_ENV", "")
+    monkeypatch.setenv("KIWOOM_APP_KEY", "")
+    assert settings().mode() is Mode.SANDBOX
