@@ -25,6 +25,7 @@ from kiwoom.base import BaseMCPClient
 from kiwoom.config import Mode, Settings
 from kiwoom.errors import EmptyResponseError, KiwoomError
 from kiwoom.krx_calendar import KST, SESSION_NAMES_KO, KrxCalendar
+from kiwoom.observe import ClientObserver
 from kiwoom.pacing import RatePacer
 from kiwoom.protocol import MARKET_CODES
 from kiwoom.sandbox import sandbox_transport
@@ -49,6 +50,7 @@ class KiwoomClient(BaseMCPClient):
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         calendar: KrxCalendar | None = None,
+        observer: ClientObserver | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings if settings is not None else Settings()
@@ -56,6 +58,7 @@ class KiwoomClient(BaseMCPClient):
         self.simulated = self.settings.simulated()
         self.timeout = self.settings.timeout
         self.calendar = calendar or KrxCalendar()
+        self.observer = observer or ClientObserver()
         self._injected_transport = transport
         self._clock = clock
         self._monotonic = monotonic
@@ -134,6 +137,7 @@ class KiwoomClient(BaseMCPClient):
             page_delay_s=self.settings.page_delay_s,
             max_pages=self.settings.max_pages,
             sleep=self._sleep,
+            observer=self.observer,
         )
 
     async def close(self) -> None:
@@ -158,6 +162,12 @@ class KiwoomClient(BaseMCPClient):
             last_error=self.last_error,
         )
         return report
+
+    def attach_observer(self, observer: ClientObserver) -> None:
+        """Report to ``observer`` from now on (the MCP server attaches its metrics here)."""
+        self.observer = observer
+        if self._transport is not None:
+            self._transport.observer = observer
 
     @property
     def tokens(self) -> TokenManager | None:

@@ -9,18 +9,43 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx2
 
 from kiwoom.auth import TokenManager
-from kiwoom.errors import KiwoomResponseError, TokenExpiredError
+from kiwoom.errors import (
+    KiwoomAPIError,
+    KiwoomError,
+    KiwoomHTTPError,
+    KiwoomResponseError,
+    KiwoomTimeoutError,
+    KiwoomTransportError,
+    TokenExpiredError,
+)
 from kiwoom.http import Reply, post_json
+from kiwoom.observe import ClientObserver
 from kiwoom.pacing import RatePacer
 from kiwoom.protocol import TR_PATHS
 
 logger = logging.getLogger("kiwoom.transport")
+
+
+def outcome_label(exc: KiwoomError) -> str:
+    """A short label of a failed exchange for metrics: a status, a detail code or a failure kind."""
+    if isinstance(exc, KiwoomAPIError):
+        return str(exc.code if exc.code is not None else exc.status_code)
+    if isinstance(exc, KiwoomHTTPError):
+        return str(exc.status_code)
+    if isinstance(exc, KiwoomTimeoutError):
+        return "timeout"
+    if isinstance(exc, KiwoomTransportError):
+        return "transport_error"
+    if isinstance(exc, KiwoomResponseError):
+        return "bad_response"
+    return type(exc).__name__
 
 
 class TRTransport:
@@ -35,6 +60,7 @@ class TRTransport:
         page_delay_s: float = 0.2,
         max_pages: int = 20,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        observer: ClientObserver | None = None,
     ) -> None:
         self._http = http
         self._tokens = tokens
@@ -42,6 +68,7 @@ class TRTransport:
         self._page_delay_s = page_delay_s
         self._max_pages = max_pages
         self._sleep = sleep
+        self.observer = observer or ClientObserver()
         self.requests_sent = 0
 
     async def request(self, api_id: str, body: dict[str, Any], *, next_key: str | None = None) -> Reply:
@@ -55,13 +82,21 @@ class TRTransport:
                 headers["cont-yn"] = "Y"
                 headers["next-key"] = next_key
             self.requests_sent += 1
+            started = time.perf_counter()
             try:
-                return await post_json(self._http, path, body, api_id=api_id, headers=headers)
+                reply = await post_json(self._http, path, body, api_id=api_id, headers=headers)
             except TokenExpiredError as exc:
+                self.observer.upstream_request(api_id, str(exc.code), time.perf_counter() - started)
                 if attempt:
                     raise
                 logger.warning("토큰 거부됨 (%s), 재발급 후 1회 재요청: %s", exc.code, api_id)
                 self._tokens.invalidate(token)
+                continue
+            except KiwoomError as exc:
+                self.observer.upstream_request(api_id, outcome_label(exc), time.perf_counter() - started)
+                raise
+            self.observer.upstream_request(api_id, str(reply.status_code), reply.elapsed_s)
+            return reply
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def pages(

@@ -1,0 +1,75 @@
+"""The HTTP face of the server: ``/mcp`` (streamable HTTP) beside ``/healthz``, ``/readyz``, ``/metrics``.
+
+FastMCP's Host/Origin guard runs in strict mode (DNS-rebinding protection), and a bearer
+token, when configured, guards ``/mcp`` and ``/metrics``; the probes stay open so an
+orchestrator can check the process without the secret.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from kiwoom.mcp.settings import ServerSettings
+
+if TYPE_CHECKING:
+    from kiwoom.mcp.server import KiwoomMCPServer
+
+OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+
+
+class BearerAuthMiddleware:
+    """Reject requests without ``Authorization: Bearer <token>`` (401), except the probes."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self.app = app
+        self._expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in OPEN_PATHS:
+            supplied = dict(scope["headers"]).get(b"authorization", b"")
+            if not hmac.compare_digest(supplied, self._expected):
+                response = JSONResponse(
+                    {"error": "unauthorized", "message": "Authorization: Bearer <KIWOOM_MCP_AUTH_TOKEN> 가 필요합니다"},
+                    status_code=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="kiwoom-mcp"'},
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def build_http_app(server: KiwoomMCPServer, settings: ServerSettings) -> Starlette:
+    """The ASGI app uvicorn serves; its lifespan opens and closes the Kiwoom client."""
+    app = server.fastmcp.http_app(
+        path=settings.path,
+        host_origin_protection=True,
+        allowed_hosts=settings.allowed_hosts or None,
+        allowed_origins=settings.allowed_origins or None,
+    )
+
+    async def healthz(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> Response:
+        report = await server.kiwoom_client.health()
+        ready = bool(report.get("token_valid")) and report.get("breaker", {}).get("state", "closed") != "open"
+        return JSONResponse({"ready": ready, **report}, status_code=200 if ready else 503)
+
+    async def metrics(_request: Request) -> Response:
+        return Response(server.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    app.router.routes[:0] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+    if settings.auth_token is not None:
+        app.add_middleware(BearerAuthMiddleware, token=settings.auth_token.get_secret_value())
+    return app

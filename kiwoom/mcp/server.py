@@ -1,0 +1,174 @@
+"""``KiwoomMCPServer``: read-only Kiwoom tools on FastMCP, with the seed's result envelopes.
+
+The server owns a ``FastMCP`` instance (no inheritance, as in the seed), registers its
+tools in :meth:`KiwoomMCPServer._register_tools`, and opens the client in the FastMCP
+lifespan so that the token is issued at start and revoked at shutdown, on either transport.
+No tool places orders and no tool takes credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastmcp import FastMCP
+from fastmcp.tools import ToolResult
+from mcp.types import TextContent, ToolAnnotations
+from pydantic import Field
+
+from kiwoom.client import KiwoomClient
+from kiwoom.errors import InvalidInputError, KiwoomError
+from kiwoom.mcp import envelope
+from kiwoom.mcp.metrics import Metrics
+
+logger = logging.getLogger("kiwoom.server")
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+
+INSTRUCTIONS = """\
+Read-only access to Korean stock market data from Kiwoom Securities (KRX: KOSPI, KOSDAQ, ETFs).
+Stock codes are 6 characters, e.g. 005930 (Samsung Electronics); use search_stock to find a code by name.
+Every result has data.source: live, cache, stale (upstream failed, older data), sample (upstream failed,
+placeholder numbers, NOT a real quote) or simulated (sandbox market, NOT real). Tell the user when data is
+not live. Prices are in KRW. No tool can place orders."""
+
+StockCode = Annotated[
+    str, Field(description="KRX stock code: 6 characters such as 005930; optional _NX (Nextrade) or _AL suffix")
+]
+
+
+class KiwoomMCPServer:
+    """FastMCP server exposing :class:`KiwoomClient` as read-only tools (port 8030 by default)."""
+
+    def __init__(self, client: KiwoomClient | None = None, *, metrics: Metrics | None = None) -> None:
+        self.metrics = metrics or Metrics()
+        self.kiwoom_client = client or KiwoomClient()
+        self.kiwoom_client.attach_observer(self.metrics)
+        self.logger = logger
+        self.fastmcp: FastMCP[Any] = FastMCP("kiwoom", instructions=INSTRUCTIONS, lifespan=self._lifespan)
+        self._register_tools()
+
+    @asynccontextmanager
+    async def _lifespan(self, _server: FastMCP[Any]) -> AsyncIterator[dict[str, Any]]:
+        client = self.kiwoom_client
+        if await client.connect():
+            label = "시뮬레이션 데이터 (내장 샌드박스)" if client.simulated else "실제 데이터"
+            self.logger.info("키움 MCP 서버 준비 완료: %s 모드, %s", client.mode.value, label)
+        else:
+            self.logger.error("키움 API 연결 실패 (도구 호출 시 다시 시도합니다): %s", client.last_error)
+        try:
+            yield {}
+        finally:
+            await client.close()
+            self.logger.info("키움 MCP 서버 종료: 접근토큰 폐기")
+
+    async def _invoke(self, tool: str, label: str, call: Callable[[], Awaitable[dict[str, Any]]]) -> ToolResult:
+        """Run one tool call and wrap it in the envelope; failures also set ``isError``."""
+        started = time.perf_counter()
+        source: str | None = None
+        try:
+            data = await call()
+            source = str(data.get("source"))
+            result = envelope.success(data, label)
+            outcome = "success"
+        except InvalidInputError as exc:
+            result = envelope.failure(str(exc), f"{label} 실패: 잘못된 입력 ({exc.field})")
+            outcome = "invalid_input"
+        except KiwoomError as exc:
+            result = envelope.failure(str(exc), f"{label} 실패")
+            outcome = "upstream_error"
+        except Exception as exc:
+            self.logger.exception("예상치 못한 에러 (%s)", tool)
+            result = envelope.failure(f"내부 오류: {type(exc).__name__}", "시스템 오류가 발생했습니다")
+            outcome = "internal_error"
+        elapsed = time.perf_counter() - started
+        self.metrics.tool_call(tool, outcome, source, elapsed)
+        self.logger.info("tool=%s outcome=%s source=%s latency_ms=%.1f", tool, outcome, source, elapsed * 1000)
+        payload = result.model_dump(mode="json")
+        return ToolResult(
+            content=[TextContent(type="text", text=json.dumps(payload, ensure_ascii=False))],
+            structured_content=payload,
+            is_error=not result.success,
+        )
+
+    def _register_tools(self) -> None:
+        """Register the read-only tools on ``self.fastmcp``."""
+        client = self.kiwoom_client
+
+        async def get_stock_price(stock_code: StockCode) -> ToolResult:
+            """Current price, change, change rate and volume of one KRX stock (Kiwoom ka10001)."""
+            return await self._invoke(
+                "get_stock_price", f"{stock_code} 종목 가격 조회", lambda: client.get_stock_price(stock_code)
+            )
+
+        async def get_stock_prices(
+            stock_codes: Annotated[list[str], Field(description='1 to 100 KRX stock codes, e.g. ["005930", "000660"]')],
+        ) -> ToolResult:
+            """Prices of up to 100 stocks in one upstream request (Kiwoom ka10095); unknown codes are listed."""
+            return await self._invoke(
+                "get_stock_prices", f"{len(stock_codes)}개 종목 가격 조회", lambda: client.get_stock_prices(stock_codes)
+            )
+
+        async def get_stock_info(stock_code: StockCode) -> ToolResult:
+            """Name, market, sector and fundamentals (PER, PBR, EPS, market cap, 250-day range) of a stock."""
+            return await self._invoke(
+                "get_stock_info", f"{stock_code} 종목 정보 조회", lambda: client.get_stock_info(stock_code)
+            )
+
+        async def get_stock_history(
+            stock_code: StockCode,
+            days: Annotated[
+                int, Field(description="Trading days of history: 1-1000 for day, 1-30 for minute bars")
+            ] = 30,
+            interval: Annotated[
+                str, Field(description="Bar size: day, or minutes 1m, 3m, 5m, 10m, 15m, 30m, 45m, 60m")
+            ] = "day",
+        ) -> ToolResult:
+            """OHLCV bars, oldest first: daily (ka10081) or minute (ka10080), following continuation pages."""
+            return await self._invoke(
+                "get_stock_history",
+                f"{stock_code} 종목 시세 이력 조회",
+                lambda: client.get_stock_history(stock_code, days, interval),
+            )
+
+        async def get_orderbook(stock_code: StockCode) -> ToolResult:
+            """Ten ask and ten bid price levels with quantities (Kiwoom ka10004)."""
+            return await self._invoke(
+                "get_orderbook", f"{stock_code} 호가 조회", lambda: client.get_orderbook(stock_code)
+            )
+
+        async def search_stock(
+            query: Annotated[str, Field(description="Part of a Korean or English name, or of a code: 삼성, Samsung")],
+        ) -> ToolResult:
+            """Find KRX stocks and ETFs by Korean or English name or by code."""
+            return await self._invoke("search_stock", f"'{query[:50]}' 종목 검색", lambda: client.search_stock(query))
+
+        async def get_account_info() -> ToolResult:
+            """Cash balance, total value, profit/loss and holdings of the configured account (number masked)."""
+            return await self._invoke("get_account_info", "계좌 정보 조회", client.get_account_info)
+
+        async def get_market_status() -> ToolResult:
+            """Whether KRX is trading now, which session is on (or why closed), and when it next opens."""
+            return await self._invoke("get_market_status", "시장 상태 조회", client.get_market_status)
+
+        for fn in (
+            get_stock_price,
+            get_stock_prices,
+            get_stock_info,
+            get_stock_history,
+            get_orderbook,
+            search_stock,
+            get_account_info,
+            get_market_status,
+        ):
+            self.fastmcp.tool(fn, annotations=READ_ONLY, output_schema=envelope.OUTPUT_SCHEMA)
+
+    async def run(self, transport: str = "http", host: str = "127.0.0.1", port: int = 8030) -> None:
+        """Serve on ``transport`` (``http`` on host:port/mcp, or ``stdio``) until stopped."""
+        from kiwoom.mcp.runner import serve
+
+        await serve(self, transport=transport, host=host, port=port)

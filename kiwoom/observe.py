@@ -1,0 +1,27 @@
+"""Hooks through which the client reports what it does, for metrics and timelines.
+
+The client calls these at each upstream request, retry, cache lookup, fallback and breaker
+change; the default observer does nothing. The MCP server plugs in Prometheus metrics and
+the scenario runner a timeline recorder, without the client knowing either.
+"""
+
+from __future__ import annotations
+
+
+class ClientObserver:
+    """No-op base: override what you need."""
+
+    def upstream_request(self, api_id: str, outcome: str, elapsed_s: float) -> None:
+        """One HTTP exchange with Kiwoom; ``outcome`` is ``"200"``, ``"429"``, ``"timeout"`` ..."""
+
+    def retry(self, operation: str, attempt: int, delay_s: float, cause: str) -> None:
+        """A failed attempt that will be retried after ``delay_s``."""
+
+    def cache(self, operation: str, event: str) -> None:
+        """``hit``, ``miss``, ``stale`` or ``coalesced`` (joined an identical call in flight)."""
+
+    def fallback(self, operation: str, kind: str, reason: str) -> None:
+        """Answered from ``stale`` cache or ``sample`` data instead of upstream."""
+
+    def breaker(self, old_state: str, new_state: str) -> None:
+        """The circuit breaker moved between closed, open and half_open."""
