@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from typing import TYPE_CHECKING
 
 from .config import FakeKiwoomConfig
+from .scenario_model import Scenario, ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 DEFAULT_PORT = 8040
 
@@ -23,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--rate-burst", type=int, default=defaults.rate_limit_burst, help="burst per TR")
     parser.add_argument(
+        "--scenario", metavar="FILE", help="scenario file (YAML or JSON) to load at start; see scenarios/"
+    )
+    parser.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug", "trace"]
     )
     return parser
@@ -37,14 +46,30 @@ def config_from_args(args: argparse.Namespace) -> FakeKiwoomConfig:
     )
 
 
+def scenario_from_args(args: argparse.Namespace) -> Scenario | None:
+    """The ``--scenario`` file, validated; an invalid file exits with status 2 before the server starts."""
+    if not args.scenario:
+        return None
+    try:
+        return load_scenario(args.scenario)
+    except ScenarioError as exc:
+        print(f"fake-kiwoom: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def build_app(args: argparse.Namespace) -> Starlette:
+    from . import create_app
+
+    return create_app(config_from_args(args), scenario=scenario_from_args(args))
+
+
 def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
-    from . import create_app
-
     args = build_parser().parse_args(argv)
-    app = create_app(config_from_args(args))
-    print(f"fake-kiwoom listening on http://{args.host}:{args.port} (seed {args.seed})", flush=True)
+    app = build_app(args)
+    scenario = f", scenario {app.state.engine.scenario.name}" if app.state.engine.scenario else ""
+    print(f"fake-kiwoom listening on http://{args.host}:{args.port} (seed {args.seed}{scenario})", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
 
 

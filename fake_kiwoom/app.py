@@ -5,15 +5,20 @@ present (1501) and known (1505), at the right URL group (1504), authorization pr
 (1513) and well-formed (1514), token valid (8005), rate limit (1700), body a JSON object
 (1517), required fields present (1511), then the handler (1902, 1901, 1517 ...). Nothing
 escapes as a stack trace: unexpected exceptions become a 1999 envelope with HTTP 500.
+
+A loaded scenario is asked first, on token and TR requests (never on ``/__admin``): a fault
+that stands for something in front of Kiwoom (a proxy 503, a dropped connection, an
+injected envelope, malformed JSON) answers without running the checks above, as the real
+path would; latency, hang, empty output and truncation wrap the normal answer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from starlette.applications import Starlette
@@ -24,34 +29,21 @@ from starlette.routing import Route
 
 from kiwoom.krx_calendar import KST
 
+from .admin import admin_routes
 from .config import FakeKiwoomConfig
 from .envelopes import OK_MSG, KiwoomError, error_response, json_response
+from .faults import Answer, ConnectionDropped, Delivery, Sleep, deliver
 from .journal import Journal, JournalEntry
 from .market import SyntheticMarket
 from .ratelimit import RateLimiter
-from .tokens import TokenStore
+from .scenario_engine import DEFAULT_SESSION, SESSION_HEADER, Decision, RequestFacts, ScenarioEngine
+from .scenario_model import Scenario
+from .state import FakeState
 from .trs import KNOWN_GROUPS, TrRequest, tr_table
 
 log = logging.getLogger("fake_kiwoom")
 
 Body = dict[str, str]
-
-
-@dataclass
-class FakeState:
-    """Everything one fake server instance owns; also reachable as ``app.state.fake``."""
-
-    config: FakeKiwoomConfig
-    clock: Callable[[], float]
-    market: SyntheticMarket
-    journal: Journal
-    tokens: TokenStore = field(default_factory=TokenStore)
-    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(0, 1))
-
-    def reset(self) -> None:
-        self.journal.clear()
-        self.tokens.clear()
-        self.limiter.clear()
 
 
 def _parse_body(raw: bytes) -> tuple[Body | None, KiwoomError | None]:
@@ -84,27 +76,54 @@ def _state(request: Request) -> FakeState:
     return state
 
 
-def _record(
-    state: FakeState,
-    request: Request,
-    response: Response,
-    *,
-    now: float,
-    api_id: str | None,
-    body: Body | None,
-    error: KiwoomError | None,
-) -> None:
-    state.journal.append(
+def _session(request: Request) -> str:
+    return request.headers.get(SESSION_HEADER, "").strip() or DEFAULT_SESSION
+
+
+def _arrive(state: FakeState, request: Request, *, now: float, api_id: str | None, body: Body | None) -> JournalEntry:
+    """Journal the request on arrival, so ``ts`` is before any injected delay."""
+    return state.journal.append(
         JournalEntry(
             ts=now,
             api_id=api_id or None,
             path=request.url.path,
             stock_code=(body or {}).get("stk_cd"),
-            status=response.status_code,
-            return_code=error.category if error else 0,
-            detail_code=error.code if error else None,
-            cont_yn=response.headers.get("cont-yn"),
+            session=_session(request),
         )
+    )
+
+
+def _decide(state: FakeState, entry: JournalEntry, facts: RequestFacts, now: float) -> Decision:
+    """Ask the scenario, and journal its verdict at once: a hanging request already shows its fault."""
+    decision = state.engine.decide(facts, now)
+    entry.fault = decision.fault_type
+    entry.latency_ms = decision.delay_s * 1000
+    return decision
+
+
+def _complete(entry: JournalEntry, delivery: Delivery) -> None:
+    error = delivery.error
+    entry.status = delivery.status
+    if delivery.envelope:
+        entry.return_code = error.category if error else 0
+        entry.detail_code = error.code if error else None
+    entry.cont_yn = delivery.response.headers.get("cont-yn") if delivery.status is not None else None
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _facts(state: FakeState, request: Request, *, now: float, api_id: str, body: Body | None) -> RequestFacts:
+    token = _bearer(request)
+    codes = tuple(c.strip() for c in (body or {}).get("stk_cd", "").split("|") if c.strip())
+    return RequestFacts(
+        path=request.url.path,
+        api_id=api_id or None,
+        stock_codes=codes,
+        token_valid=token is not None and state.tokens.lookup(token, now) is not None,
+        session=_session(request),
     )
 
 
@@ -113,27 +132,33 @@ def _tr_headers(api_id: str, next_key: str = "") -> dict[str, str]:
 
 
 async def tr_endpoint(request: Request) -> Response:
+    """A TR: the scenario decides first (most faults skip the real checks), then the live server's checks."""
     state = _state(request)
     now = state.clock()
     group = request.path_params["group"]
+    if group not in KNOWN_GROUPS:
+        raise HTTPException(404)
     api_id = request.headers.get("api-id", "").strip()
     body, body_error = _parse_body(await request.body())
-    error: KiwoomError | None = None
-    try:
-        if group not in KNOWN_GROUPS:
-            raise HTTPException(404)
-        response = _answer_tr(state, request, now=now, group=group, api_id=api_id, body=body, body_error=body_error)
-    except KiwoomError as exc:
-        error = exc
-        response = error_response(exc, _tr_headers(api_id) if api_id else None)
-    except HTTPException:
-        raise
-    except Exception:
-        log.exception("unexpected error answering %s", api_id)
-        error = KiwoomError(1999, f"API ID={api_id}")
-        response = error_response(error)
-    _record(state, request, response, now=now, api_id=api_id, body=body, error=error)
-    return response
+    entry = _arrive(state, request, now=now, api_id=api_id, body=body)
+    decision = _decide(state, entry, _facts(state, request, now=now, api_id=api_id, body=body), now)
+
+    def answer() -> Answer:
+        try:
+            payload, headers = _answer_tr(
+                state, request, now=now, group=group, api_id=api_id, body=body, body_error=body_error
+            )
+            return Answer(payload, 200, headers)
+        except KiwoomError as exc:
+            return Answer(exc.body, exc.status, _tr_headers(api_id) if api_id else {}, exc)
+        except Exception:
+            log.exception("unexpected error answering %s", api_id)
+            error = KiwoomError(1999, f"API ID={api_id}")
+            return Answer(error.body, error.status, {}, error)
+
+    delivery = await deliver(decision, answer, api_id=api_id, sleep=state.sleep)
+    _complete(entry, delivery)
+    return delivery.response
 
 
 def _answer_tr(
@@ -145,7 +170,7 @@ def _answer_tr(
     api_id: str,
     body: Body | None,
     body_error: KiwoomError | None,
-) -> Response:
+) -> tuple[dict[str, object], dict[str, str]]:
     if not api_id:
         raise KiwoomError(1501)
     spec = tr_table().get(api_id)
@@ -182,7 +207,7 @@ def _answer_tr(
     )
     result = spec.handler(tr)
     payload = {**result.fields, "return_code": 0, "return_msg": OK_MSG}
-    return json_response(payload, 200, _tr_headers(api_id, result.next_key))
+    return payload, _tr_headers(api_id, result.next_key)
 
 
 def _check_keys(state: FakeState, body: Body) -> tuple[str, str]:
@@ -237,35 +262,26 @@ async def _auth_call(
     state = _state(request)
     now = state.clock()
     body, body_error = _parse_body(await request.body())
-    error: KiwoomError | None = None
-    try:
-        if body is None:
-            raise body_error or KiwoomError(1517)
-        fields = answer(state, now, body)
-        response = json_response({**fields, "return_code": 0, "return_msg": OK_MSG}, 200, _tr_headers(api_id))
-    except KiwoomError as exc:
-        error = exc
-        response = error_response(exc, _tr_headers(api_id))
-    except Exception:
-        log.exception("unexpected error answering %s", api_id)
-        error = KiwoomError(1999, f"API ID={api_id}")
-        response = error_response(error)
-    _record(state, request, response, now=now, api_id=api_id, body=None, error=error)
-    return response
+    entry = _arrive(state, request, now=now, api_id=api_id, body=None)
+    facts = RequestFacts(path=request.url.path, api_id=api_id, session=_session(request))
+    decision = _decide(state, entry, facts, now)
 
+    def real() -> Answer:
+        try:
+            if body is None:
+                raise body_error or KiwoomError(1517)
+            fields = answer(state, now, body)
+            return Answer({**fields, "return_code": 0, "return_msg": OK_MSG}, 200, _tr_headers(api_id))
+        except KiwoomError as exc:
+            return Answer(exc.body, exc.status, _tr_headers(api_id), exc)
+        except Exception:
+            log.exception("unexpected error answering %s", api_id)
+            error = KiwoomError(1999, f"API ID={api_id}")
+            return Answer(error.body, error.status, {}, error)
 
-async def admin_requests(request: Request) -> Response:
-    return json_response({"requests": _state(request).journal.as_dicts()})
-
-
-async def admin_reset(request: Request) -> Response:
-    _state(request).reset()
-    return json_response({"status": "ok"})
-
-
-async def admin_health(request: Request) -> Response:
-    del request
-    return json_response({"status": "ok"})
+    delivery = await deliver(decision, real, api_id=api_id, sleep=state.sleep)
+    _complete(entry, delivery)
+    return delivery.response
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -279,27 +295,42 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.error("unhandled error on %s: %r", request.url.path, exc)
+    if not isinstance(exc, ConnectionDropped):  # an injected fault, not a bug
+        log.error("unhandled error on %s: %r", request.url.path, exc)
     return error_response(KiwoomError(1999))
 
 
-def create_app(config: FakeKiwoomConfig | None = None, *, clock: Callable[[], float] | None = None) -> Starlette:
-    """Build one fake Kiwoom server; ``clock`` (epoch seconds) drives every time-dependent behaviour."""
+def create_app(
+    config: FakeKiwoomConfig | None = None,
+    *,
+    clock: Callable[[], float] | None = None,
+    sleep: Sleep | None = None,
+    scenario: Scenario | None = None,
+) -> Starlette:
+    """Build one fake Kiwoom server.
+
+    ``clock`` (epoch seconds) drives every time-dependent behaviour; ``sleep`` performs
+    injected delays (tests pass a recorder so latency and hangs cost no wall time);
+    ``scenario`` is loaded at start, as ``fake-kiwoom --scenario FILE`` does.
+    """
     config = config or FakeKiwoomConfig()
+    clock = clock or time.time
+    engine = ScenarioEngine(clock)
+    engine.load(scenario)
     state = FakeState(
         config=config,
-        clock=clock or time.time,
+        clock=clock,
         market=SyntheticMarket(config.seed),
         journal=Journal(config.journal_limit),
+        engine=engine,
+        sleep=sleep or asyncio.sleep,
         limiter=RateLimiter(config.rate_limit_per_s, config.rate_limit_burst),
     )
     routes = [
         Route("/oauth2/token", token_endpoint, methods=["POST"]),
         Route("/oauth2/revoke", revoke_endpoint, methods=["POST"]),
         Route("/api/dostk/{group}", tr_endpoint, methods=["POST"]),
-        Route("/__admin/requests", admin_requests, methods=["GET"]),
-        Route("/__admin/reset", admin_reset, methods=["POST"]),
-        Route("/__admin/health", admin_health, methods=["GET"]),
+        *admin_routes(),
     ]
     app = Starlette(
         routes=routes,
@@ -309,4 +340,5 @@ def create_app(config: FakeKiwoomConfig | None = None, *, clock: Callable[[], fl
     app.state.config = config
     app.state.market = state.market
     app.state.journal = state.journal
+    app.state.engine = engine
     return app

@@ -19,16 +19,17 @@ from typing import Any
 import httpx2
 
 from kiwoom import results, validation
-from kiwoom.aliases import ENGLISH_NAMES
 from kiwoom.auth import TokenManager
 from kiwoom.base import BaseMCPClient
 from kiwoom.config import Mode, Settings
-from kiwoom.errors import EmptyResponseError, KiwoomError
+from kiwoom.errors import EmptyResponseError, InvalidInputError, KiwoomError
+from kiwoom.guard import Guard
 from kiwoom.krx_calendar import KST, SESSION_NAMES_KO, KrxCalendar
 from kiwoom.observe import ClientObserver
 from kiwoom.pacing import RatePacer
-from kiwoom.protocol import MARKET_CODES
+from kiwoom.protocol import MARKET_CODES, TR_PATHS
 from kiwoom.sandbox import sandbox_transport
+from kiwoom.search import rank_matches
 from kiwoom.transport import TRTransport
 
 logger = logging.getLogger("kiwoom.client")
@@ -59,6 +60,7 @@ class KiwoomClient(BaseMCPClient):
         self.timeout = self.settings.timeout
         self.calendar = calendar or KrxCalendar()
         self.observer = observer or ClientObserver()
+        self.guard = Guard(self.settings, monotonic=monotonic, sleep=sleep, observer=lambda: self.observer)
         self._injected_transport = transport
         self._clock = clock
         self._monotonic = monotonic
@@ -160,6 +162,7 @@ class KiwoomClient(BaseMCPClient):
             simulated=self.simulated,
             token_valid=self._tokens.is_valid() if self._tokens else False,
             last_error=self.last_error,
+            **self.guard.health(),
         )
         return report
 
@@ -172,6 +175,13 @@ class KiwoomClient(BaseMCPClient):
     @property
     def tokens(self) -> TokenManager | None:
         return self._tokens
+
+    async def tr_request(self, api_id: str, body: dict[str, str]) -> dict[str, Any]:
+        """One raw TR page with no cache, retries or fallback: for learning, and for TRs without a method."""
+        if api_id not in TR_PATHS:
+            raise InvalidInputError("api_id", f"지원하는 TR 중 하나여야 합니다: {', '.join(sorted(TR_PATHS))}")
+        reply = await (await self._tr()).request(api_id, body)
+        return reply.body
 
     async def _tr(self) -> TRTransport:
         """The TR transport, connecting with the settings' keys on first use."""
@@ -186,55 +196,91 @@ class KiwoomClient(BaseMCPClient):
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), KST)
 
-    def _meta(self, started: float) -> dict[str, Any]:
+    def _meta(self) -> dict[str, Any]:
+        """Where and when a fresh result came from; the guard adds attempts and latency."""
         return {
             "source": "simulated" if self.simulated else "live",
+            "simulated": self.simulated,
             "environment": self.mode.value,
             "timestamp": self._now().isoformat(timespec="seconds"),
-            "latency_ms": round((time.perf_counter() - started) * 1000, 2),
         }
+
+    async def _guarded(
+        self, operation: str, params: dict[str, Any], load: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> dict[str, Any]:
+        """Run ``load`` through the cache, breaker, retries and fallback (see :mod:`kiwoom.guard`)."""
+
+        async def fresh() -> dict[str, Any]:
+            return {**(await load()), **self._meta()}
+
+        return await self.guard.run(operation, params, fresh)
 
     # ------------------------------------------------------------------ the seed's methods
 
     async def get_stock_price(self, stock_code: str) -> dict[str, Any]:
         """Current price, change and volume of one stock (ka10001)."""
         code = validation.stock_code(stock_code)
-        started = time.perf_counter()
-        reply = await (await self._tr()).request("ka10001", {"stk_cd": code})
-        return {**results.quote(reply.body, code), **self._meta(started)}
+
+        async def load() -> dict[str, Any]:
+            reply = await (await self._tr()).request("ka10001", {"stk_cd": code})
+            return results.quote(reply.body, code)
+
+        return await self._guarded("get_stock_price", {"stock_code": code}, load)
 
     async def get_stock_prices(self, stock_codes: list[str]) -> dict[str, Any]:
         """Quotes of up to 100 stocks in one ka10095 request; unknown codes are listed apart."""
         codes = validation.stock_codes(stock_codes)
-        started = time.perf_counter()
-        reply = await (await self._tr()).request("ka10095", {"stk_cd": "|".join(codes)})
-        rows = results.rows_of(reply.body, "atn_stk_infr")
-        if not rows:
-            raise EmptyResponseError("ka10095", "관심종목 목록 없음")
-        by_code = {results.strip_venue(str(r.get("stk_cd", ""))): r for r in rows}
-        prices, not_found = [], []
-        for code in codes:
-            row = by_code.get(results.strip_venue(code))
-            if row is None or not str(row.get("cur_prc", "")).strip():
-                not_found.append(code)
-            else:
-                prices.append(results.quote(row, code))
-        return {"prices": prices, "not_found": not_found, "count": len(prices), **self._meta(started)}
+
+        async def load() -> dict[str, Any]:
+            reply = await (await self._tr()).request("ka10095", {"stk_cd": "|".join(codes)})
+            rows = results.rows_of(reply.body, "atn_stk_infr")
+            if not rows:
+                raise EmptyResponseError("ka10095", "관심종목 목록 없음")
+            by_code = {results.strip_venue(str(r.get("stk_cd", ""))): r for r in rows}
+            prices, not_found = [], []
+            for code in codes:
+                row = by_code.get(results.strip_venue(code))
+                if row is None or not str(row.get("cur_prc", "")).strip():
+                    not_found.append(code)
+                else:
+                    prices.append(results.quote(row, code))
+            if not prices:
+                raise EmptyResponseError("ka10095", "조회된 종목 없음")
+            return {"prices": prices, "not_found": not_found, "count": len(prices)}
+
+        return await self._guarded("get_stock_prices", {"stock_codes": codes}, load)
 
     async def get_stock_info(self, stock_code: str) -> dict[str, Any]:
         """Name, market, sector and fundamentals (ka10001, market and sector from ka10099)."""
         code = validation.stock_code(stock_code)
-        started = time.perf_counter()
-        reply = await (await self._tr()).request("ka10001", {"stk_cd": code})
-        listing = await self._listing_entry(results.strip_venue(code))
-        return {**results.stock_info(reply.body, code, listing), **self._meta(started)}
+
+        async def load() -> dict[str, Any]:
+            reply = await (await self._tr()).request("ka10001", {"stk_cd": code})
+            listing = await self._listing_entry(results.strip_venue(code))
+            return results.stock_info(reply.body, code, listing)
+
+        return await self._guarded("get_stock_info", {"stock_code": code}, load)
 
     async def get_stock_history(self, stock_code: str, days: int = 30, interval: str = "day") -> dict[str, Any]:
         """Daily (ka10081) or minute (ka10080) bars of the last ``days`` trading days, oldest first."""
         code = validation.stock_code(stock_code)
         chosen = validation.interval(interval)
         wanted = validation.days(days, chosen)
-        started = time.perf_counter()
+
+        async def load() -> dict[str, Any]:
+            bars, pages = await self._bars(code, chosen, wanted)
+            return {
+                "stock_code": code,
+                "interval": chosen,
+                "days": wanted,
+                "count": len(bars),
+                "pages": pages,
+                "bars": bars,
+            }
+
+        return await self._guarded("get_stock_history", {"stock_code": code, "days": wanted, "interval": chosen}, load)
+
+    async def _bars(self, code: str, chosen: str, wanted: int) -> tuple[list[dict[str, Any]], int]:
         tr = await self._tr()
         if chosen == "day":
             body = {"stk_cd": code, "base_dt": self._now().strftime("%Y%m%d"), "upd_stkpc_tp": "1"}
@@ -255,55 +301,40 @@ class KiwoomClient(BaseMCPClient):
         if not bars:
             raise EmptyResponseError("ka10081" if chosen == "day" else "ka10080", f"{code} 차트 데이터 없음")
         bars.reverse()
-        return {
-            "stock_code": code,
-            "interval": chosen,
-            "days": wanted,
-            "count": len(bars),
-            "pages": len(replies),
-            "bars": bars,
-            **self._meta(started),
-        }
+        return bars, len(replies)
 
     async def get_orderbook(self, stock_code: str) -> dict[str, Any]:
         """Ten ask and ten bid levels with quantities (ka10004)."""
         code = validation.stock_code(stock_code)
-        started = time.perf_counter()
-        reply = await (await self._tr()).request("ka10004", {"stk_cd": code})
-        day = self._now().date().isoformat()
-        return {**results.orderbook(reply.body, code, day), **self._meta(started)}
+
+        async def load() -> dict[str, Any]:
+            reply = await (await self._tr()).request("ka10004", {"stk_cd": code})
+            return results.orderbook(reply.body, code, self._now().date().isoformat())
+
+        return await self._guarded("get_orderbook", {"stock_code": code}, load)
 
     async def search_stock(self, query: str) -> dict[str, Any]:
         """Stocks whose code, Korean name or English name matches ``query`` (ka10099 listing)."""
         text = validation.search_query(query)
-        started = time.perf_counter()
-        listing = await self._load_listing()
-        needle = text.casefold().replace(" ", "")
-        scored: list[tuple[int, dict[str, Any]]] = []
-        for entry in listing:
-            english = ENGLISH_NAMES.get(entry["stock_code"], "")
-            names = (entry["name"].casefold().replace(" ", ""), english.casefold().replace(" ", ""))
-            if entry["stock_code"] == text or any(n == needle for n in names):
-                rank = 0
-            elif entry["stock_code"].startswith(needle) or any(n.startswith(needle) for n in names if n):
-                rank = 1
-            elif any(needle in n for n in names if n):
-                rank = 2
-            else:
-                continue
-            scored.append((rank, {**entry, "english_name": english or None}))
-        scored.sort(key=lambda item: (item[0], item[1]["stock_code"]))
-        matches = [entry for _, entry in scored[:MAX_SEARCH_RESULTS]]
-        return {"query": text, "count": len(matches), "results": matches, **self._meta(started)}
+
+        async def load() -> dict[str, Any]:
+            matches = rank_matches(await self._load_listing(), text)[:MAX_SEARCH_RESULTS]
+            return {"query": text, "count": len(matches), "results": matches}
+
+        return await self._guarded("search_stock", {"query": text}, load)
 
     async def get_account_info(self) -> dict[str, Any]:
         """Deposit (kt00001), evaluation and holdings (kt00018); the account number is masked."""
-        started = time.perf_counter()
-        tr = await self._tr()
-        deposit = await tr.request("kt00001", {"qry_tp": "3"})
-        evaluation = await tr.request("kt00018", {"qry_tp": "1", "dmst_stex_tp": "KRX"})
+        await self._tr()  # connects first if needed, which sets the account number
         masked = validation.mask_account(self._account_no)
-        return {**results.account(deposit.body, evaluation.body, masked), **self._meta(started)}
+
+        async def load() -> dict[str, Any]:
+            tr = await self._tr()
+            deposit = await tr.request("kt00001", {"qry_tp": "3"})
+            evaluation = await tr.request("kt00018", {"qry_tp": "1", "dmst_stex_tp": "KRX"})
+            return results.account(deposit.body, evaluation.body, masked)
+
+        return await self._guarded("get_account_info", {"account_no": masked}, load)
 
     async def get_market_status(self) -> dict[str, Any]:
         """The KRX session now (Korea time), why the market is closed, and when it next opens.
@@ -311,7 +342,6 @@ class KiwoomClient(BaseMCPClient):
         No Kiwoom TR reports this, so it comes from the clock and the KRX calendar, never
         from upstream: it answers even when Kiwoom is down.
         """
-        started = time.perf_counter()
         state = self.calendar.clock(self._now())
         return {
             "market_open": state.market_open,
@@ -323,8 +353,9 @@ class KiwoomClient(BaseMCPClient):
             "current_time": state.now.isoformat(timespec="seconds"),
             "next_open": state.next_open.isoformat(timespec="seconds"),
             "market_type": "KRX",
-            **self._meta(started),
+            **self._meta(),
             "source": "live",
+            "simulated": False,
             "basis": "KRX 거래 달력과 현재 시각 (시세 TR 없음)",
         }
 

@@ -65,7 +65,30 @@ class Settings(BaseSettings):
     max_pages: int = Field(20, ge=1, description="Upper bound of continuation pages for one call")
     listing_ttl_s: float = Field(86400.0, gt=0, description="How long the ka10099 stock listing is kept")
 
+    max_retries: int = Field(3, ge=1, le=10, description="Attempts per call, first included (seed: 3)")
+    retry_delay: float = Field(1.0, ge=0, description="First backoff delay; doubles each retry (1 s → 2 s → 4 s)")
+    retry_jitter: Literal["none", "full", "equal"] = Field("none", description="Randomise backoff delays")
+    call_deadline_s: float | None = Field(
+        45.0, gt=0, description="Upper bound of one call including retries and waits; then fall back"
+    )
+    cache_ttl: float = Field(300.0, gt=0, description="Seconds a result stays fresh (seed: 5 minutes)")
+    cache_ttl_overrides: dict[str, float] = Field(
+        default_factory=lambda: {"get_stock_info": 3600.0, "get_account_info": 30.0, "get_orderbook": 10.0},
+        description="Per-operation TTLs (JSON in KIWOOM_CACHE_TTL_OVERRIDES)",
+    )
+    cache_maxsize: int = Field(2048, ge=1, description="Cached results kept; least recently used go first")
+    stale_if_error_s: float = Field(3600.0, ge=0, description="How long past its TTL a result may answer a failure")
+    fallback: Literal["sample", "stale-only", "error"] = Field(
+        "sample", description="When upstream fails: stale then sample data (seed), stale only, or an error"
+    )
+    breaker_failures: int = Field(5, ge=1, description="Consecutive upstream failures that open the breaker")
+    breaker_cooldown_s: float = Field(30.0, gt=0, description="How long the open breaker spares upstream")
+
     sandbox_seed: int = Field(0, description="Seed of the embedded sandbox market")
+
+    def ttl_for(self, operation: str) -> float:
+        """The cache TTL of ``operation``: its override, else ``cache_ttl``."""
+        return self.cache_ttl_overrides.get(operation, self.cache_ttl)
 
     def mode(self) -> Mode:
         """Which upstream this configuration selects (see the module table)."""

@@ -229,9 +229,10 @@ async def test_close_revokes_the_token(h: Harness) -> None:
 
 
 async def test_pacing_prevents_rate_limit_errors(h: Harness) -> None:
-    for _ in range(6):
-        await h.client.get_stock_price("005930")
+    for code in ("005930", "000660", "035420", "035720", "005380", "000270"):
+        await h.client.get_stock_price(code)  # distinct codes: no cache hits, six ka10001 requests
     journal = await h.journal()
+    assert sum(1 for r in journal if r["api_id"] == "ka10001") == 6
     assert all(r["detail_code"] != 1700 for r in journal)
     assert h.time.sleeps  # the client waited instead of being refused
 
@@ -239,9 +240,9 @@ async def test_pacing_prevents_rate_limit_errors(h: Harness) -> None:
 async def test_without_pacing_kiwoom_refuses_with_1700() -> None:
     async for h in harness_for(FakeKiwoomConfig(seed=7), make_settings(rate_limit_per_s=0)):
         await h.client.get_stock_price("005930")
-        await h.client.get_stock_price("005930")  # the burst of 2 is spent
+        await h.client.get_stock_price("000660")  # the burst of 2 is spent
         with pytest.raises(RateLimitError) as info:
-            await h.client.get_stock_price("005930")
+            await h.client.tr_request("ka10001", {"stk_cd": "035420"})
         assert info.value.code == 1700
         assert info.value.status_code == 429
 

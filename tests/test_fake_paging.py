@@ -159,6 +159,7 @@ def test_journal_records_requests_and_reset_clears_state() -> None:
     assert ok == {
         "ts": clock.now, "api_id": "ka10081", "path": "/api/dostk/chart", "stock_code": "005930",
         "status": 200, "return_code": 0, "detail_code": None, "cont_yn": "Y",
+        "fault": None, "latency_ms": 0.0, "session": "default",
     }  # fmt: skip
     assert (limited["status"], limited["return_code"], limited["detail_code"]) == (429, 5, 1700)
     assert client.post("/__admin/reset").status_code == 200

@@ -1,0 +1,220 @@
+"""The resilience chain around one client operation: cache → breaker → single-flight → retry → fallback.
+
+For a call of ``operation`` with ``params``:
+
+1. a fresh cached result answers at once (``source: "cache"``);
+2. an open circuit breaker skips upstream entirely and goes to the fallback;
+3. concurrent identical calls share one upstream load (single-flight);
+4. the load retries what can succeed on retry with exponential backoff, inside a deadline;
+5. when it fails: a stale cached result within the stale-if-error window (``"stale"``),
+   else the seed's sample data with its ``note`` (``"sample"``), as the fallback policy allows.
+
+Errors that retrying cannot fix and that are the caller's to see (an unknown stock, an
+auth failure) are raised, never papered over with sample data.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kiwoom.config import Settings
+from kiwoom.errors import (
+    ConfigurationError,
+    EmptyResponseError,
+    InvalidInputError,
+    KiwoomAPIError,
+    KiwoomError,
+    RateLimitError,
+)
+from kiwoom.observe import ClientObserver
+from kiwoom.resilience import (
+    CircuitBreaker,
+    ResponseCache,
+    RetriesExhausted,
+    RetryEvent,
+    RetryPolicy,
+    SingleFlight,
+    cache_key,
+    call_with_retry,
+)
+from kiwoom.samples import NOTE_EMPTY, NOTE_FAILED, sample_for
+
+logger = logging.getLogger("kiwoom.resilience")
+
+Data = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A live result and how many attempts it took."""
+
+    data: Data
+    attempts: int
+
+
+class BreakerOpenError(KiwoomError):
+    """Upstream was not asked: the circuit breaker is open."""
+
+    def __init__(self) -> None:
+        super().__init__("서킷 브레이커 열림: API 호출 생략")
+
+
+def _callers_to_see(exc: KiwoomError) -> bool:
+    """Errors that sample data must not hide: Kiwoom's own verdicts (unknown stock, auth) and bad settings."""
+    if isinstance(exc, RateLimitError):
+        return False
+    return isinstance(exc, KiwoomAPIError | ConfigurationError | InvalidInputError)
+
+
+class Guard:
+    """Owns the cache, breaker and single-flight of one client, and runs operations through them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        monotonic: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]],
+        observer: Callable[[], ClientObserver],
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._observer = observer
+        self._rng = rng or random.Random()
+        self.cache: ResponseCache[Data] = ResponseCache(
+            settings.cache_maxsize, stale_window_s=settings.stale_if_error_s, clock=monotonic
+        )
+        self.flight: SingleFlight[Loaded] = SingleFlight()
+        self.breaker = CircuitBreaker(
+            settings.breaker_failures,
+            settings.breaker_cooldown_s,
+            clock=monotonic,
+            on_change=lambda old, new: self._observer().breaker(old.value, new.value),
+        )
+        self.policy = RetryPolicy(
+            max_attempts=settings.max_retries,
+            base_delay_s=settings.retry_delay,
+            jitter=settings.retry_jitter,
+            deadline_s=settings.call_deadline_s,
+        )
+
+    def _pacing_floor(self, exc: BaseException) -> float:
+        """After a 1700, wait at least one pacing interval before asking again."""
+        rate = self.settings.rate_limit_per_s
+        return 1.0 / rate if isinstance(exc, RateLimitError) and rate > 0 else 0.0
+
+    async def run(self, operation: str, params: dict[str, Any], load: Callable[[], Awaitable[Data]]) -> Data:
+        """``load()`` through the chain; the result carries ``source``, ``attempts`` and ``latency_ms``."""
+        started = time.perf_counter()
+        key = cache_key(operation, params)
+        observer = self._observer()
+        hit = self.cache.get_fresh(key)
+        if hit is not None:
+            observer.cache(operation, "hit")
+            return self._finish(hit.value, started, source="cache", attempts=0, cache_age_s=hit.age_s)
+        observer.cache(operation, "miss")
+        if not self.breaker.allow():
+            return self._fallback(operation, params, key, BreakerOpenError(), started, attempts=0)
+        try:
+            loaded, shared = await self.flight.do(key, lambda: self._load(operation, key, load))
+        except KiwoomError as exc:
+            if _callers_to_see(exc):
+                raise
+            attempts = exc.attempts if isinstance(exc, RetriesExhausted) else 1
+            return self._fallback(operation, params, key, exc, started, attempts=attempts)
+        if shared:
+            observer.cache(operation, "coalesced")
+        return self._finish(loaded.data, started, source=loaded.data["source"], attempts=loaded.attempts)
+
+    async def _load(self, operation: str, key: str, load: Callable[[], Awaitable[Data]]) -> Loaded:
+        """One upstream load with retries; records the verdict on the breaker and caches success."""
+
+        def on_retry(event: RetryEvent) -> None:
+            self._observer().retry(operation, event.attempt, event.delay_s, event.cause)
+
+        try:
+            outcome = await call_with_retry(
+                load,
+                self.policy,
+                clock=self._monotonic,
+                sleep=self._sleep,
+                rng=self._rng,
+                min_delay_for=self._pacing_floor,
+                on_retry=on_retry,
+                logger=logger,
+            )
+        except (RetriesExhausted, RateLimitError):
+            self.breaker.record_failure()
+            raise
+        except (KiwoomAPIError, EmptyResponseError):
+            self.breaker.record_success()  # upstream answered: it is up, whatever it said
+            raise
+        except BaseException:
+            self.breaker.release_probe()
+            raise
+        self.breaker.record_success()
+        self.cache.set(key, outcome.value, self.settings.ttl_for(operation))
+        return Loaded(outcome.value, outcome.attempts)
+
+    def _fallback(
+        self, operation: str, params: dict[str, Any], key: str, exc: KiwoomError, started: float, *, attempts: int
+    ) -> Data:
+        """Stale cache, then sample data, as ``settings.fallback`` allows; else raise ``exc``."""
+        observer = self._observer()
+        policy = self.settings.fallback
+        reason = str(exc)
+        if policy == "error":
+            raise exc
+        stale = self.cache.get_stale(key)
+        if stale is not None:
+            observer.cache(operation, "stale")
+            observer.fallback(operation, "stale", reason)
+            logger.warning("API 호출 실패, %.0f초 전 캐시 데이터 반환 (%s): %s", stale.age_s, operation, reason)
+            return self._finish(
+                stale.value, started, source="stale", attempts=attempts, cache_age_s=stale.age_s, fallback_reason=reason
+            )
+        if policy == "stale-only":
+            raise exc
+        note = NOTE_EMPTY if isinstance(exc, EmptyResponseError) else NOTE_FAILED
+        observer.fallback(operation, "sample", reason)
+        logger.warning("API 호출 실패, 샘플 데이터 반환 (%s): %s", operation, reason)
+        sample = {**sample_for(operation, params), "note": note}
+        return self._finish(sample, started, source="sample", attempts=attempts, fallback_reason=reason)
+
+    def _finish(
+        self,
+        data: Data,
+        started: float,
+        *,
+        source: str,
+        attempts: int,
+        cache_age_s: float | None = None,
+        fallback_reason: str | None = None,
+    ) -> Data:
+        result = {**data, "source": source, "attempts": attempts}
+        result["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        if cache_age_s is not None:
+            result["cache_age_s"] = round(cache_age_s, 1)
+        if fallback_reason is not None:
+            result["fallback_reason"] = fallback_reason
+        return result
+
+    def health(self) -> dict[str, Any]:
+        stats = self.cache.stats
+        return {
+            "breaker": self.breaker.snapshot(),
+            "cache": {
+                "entries": len(self.cache),
+                "hits": stats.hits,
+                "misses": stats.misses,
+                "stale": stats.stale_hits,
+            },
+            "in_flight": self.flight.in_flight,
+        }
