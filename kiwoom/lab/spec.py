@@ -1,0 +1,220 @@
+"""The ``expect`` block of a scenario file, as the lab reads it: what to call and what to check.
+
+The fake's schema keeps ``expect`` an open mapping (the fake never reads it), so the lab
+validates it here, with the same care: unknown keys are errors (``atempts`` must not pass
+silently as "no expectation"), and every message names the file, the path inside it
+(``expect.settings.KIWOOM_CACHE_TTL``) and the rule broken, raised as the fake's
+``ScenarioError`` so that a bad file fails the same way whichever tool reads it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
+from fake_kiwoom.scenario_model import Scenario, ScenarioError
+from kiwoom.config import Settings
+
+#: Client methods the runner can call; ``stock_code`` is their argument where they take one.
+TOOLS = (
+    "get_stock_price",
+    "get_stock_prices",
+    "get_stock_info",
+    "get_stock_history",
+    "get_orderbook",
+    "search_stock",
+    "get_account_info",
+    "get_market_status",
+)
+
+#: Settings the runner owns: the fake's URL is chosen per run, keys are the sandbox's.
+RUNNER_OWNED = frozenset({"base_url", "env", "app_key", "secret_key", "account_no"})
+
+Source = Literal["live", "simulated", "cache", "stale", "sample"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UpstreamCount(_Strict):
+    """``POST /__admin/requests/count`` criteria plus ``count`` (exactly) or ``max`` (at most)."""
+
+    api_id: str | None = None
+    path: str | None = None
+    stock_code: str | None = None
+    status: int | None = None
+    fault: str | None = None
+    session: str | None = None
+    since_ts: float | None = None
+    count: NonNegativeInt | None = None
+    max: NonNegativeInt | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> UpstreamCount:
+        if (self.count is None) == (self.max is None):
+            raise ValueError("give exactly one of count (exactly) or max (at most)")
+        return self
+
+    def criteria(self) -> dict[str, Any]:
+        """The journal criteria alone, as the admin API takes them."""
+        return self.model_dump(exclude_none=True, exclude={"count", "max"})
+
+    def describe(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.criteria().items()) or "all requests"
+
+
+class _ScenarioSettings(Settings):
+    """Settings from the scenario alone: a developer's ``KIWOOM_*`` variables must not change a lesson."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def settings_fields(env: Mapping[str, str]) -> dict[str, Any]:
+    """``{"KIWOOM_CACHE_TTL": "0.5"}`` → ``{"cache_ttl": "0.5"}``; JSON values for mapping fields."""
+    fields: dict[str, Any] = {}
+    for name, raw in env.items():
+        field = name.removeprefix("KIWOOM_").lower()
+        if not name.startswith("KIWOOM_") or field not in Settings.model_fields:
+            raise ValueError(f"{name}: not a KIWOOM_* setting of the client")
+        if field in RUNNER_OWNED:
+            raise ValueError(f"{name}: set by the runner, not by a scenario")
+        value: Any = raw
+        if field == "cache_ttl_overrides":
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                raise ValueError(f"{name}: must be a JSON object, got {raw!r}") from None
+        fields[field] = value
+    return fields
+
+
+def build_settings(
+    env: Mapping[str, str],
+    base_url: str,
+    *,
+    base_settings: Settings | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> Settings:
+    """The client's settings for one run: ``base_settings`` (or the defaults), the scenario's, then overrides."""
+    values: dict[str, Any] = base_settings.model_dump(exclude_unset=True) if base_settings is not None else {}
+    values.update(settings_fields(env))
+    values.update(settings_fields(overrides or {}))
+    values["base_url"] = base_url
+    return _ScenarioSettings(**values)
+
+
+class Expect(_Strict):
+    """What the runner does (``tool`` … ``call_gap_s``, ``clock``) and what it checks (the rest)."""
+
+    tool: str = "get_stock_price"
+    stock_code: str | list[str] = "005930"
+    args: dict[str, Any] = Field(default_factory=dict)
+    settings: dict[str, str] = Field(default_factory=dict)
+    #: ``virtual``: one shared clock for the fake and the client; waits cost no wall time.
+    clock: Literal["real", "virtual"] = "real"
+    calls: PositiveInt = 1
+    #: Seconds between calls: one figure for every gap, or a list of ``calls - 1`` gaps.
+    call_gap_s: NonNegativeFloat | list[NonNegativeFloat] = 0.0
+
+    success: bool | None = None
+    source: Source | None = None
+    sources: list[Source] | None = None
+    attempts: NonNegativeInt | None = None
+    token_issues: NonNegativeInt | None = None
+    upstream_requests: UpstreamCount | list[UpstreamCount] | None = None
+    min_gaps_s: list[NonNegativeFloat] | None = None
+    max_latency_s: PositiveFloat | None = None
+    breaker: Literal["closed", "open", "half_open"] | None = None
+
+    @field_validator("tool")
+    @classmethod
+    def _known_tool(cls, value: str) -> str:
+        if value not in TOOLS:
+            raise ValueError(f"unknown tool; one of {', '.join(TOOLS)}")
+        return value
+
+    @field_validator("settings")
+    @classmethod
+    def _valid_settings(cls, value: dict[str, str]) -> dict[str, str]:
+        try:
+            build_settings(value, "http://127.0.0.1:1")
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            env = "KIWOOM_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+            raise ValueError(f"{env}: {first['msg']} (got {first.get('input')!r})") from None
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Expect:
+        if isinstance(self.call_gap_s, list) and len(self.call_gap_s) != self.calls - 1:
+            raise ValueError(f"call_gap_s lists {len(self.call_gap_s)} gaps; {self.calls} calls have {self.calls - 1}")
+        if self.sources is not None and len(self.sources) != self.calls:
+            raise ValueError(f"sources lists {len(self.sources)} sources for {self.calls} calls")
+        if self.min_gaps_s is not None and self.upstream_requests is None:
+            raise ValueError("min_gaps_s needs upstream_requests (its first entry selects the requests)")
+        return self
+
+    def gap_before(self, call_index: int) -> float:
+        """Seconds to let pass before call ``call_index`` (0-based; none before the first)."""
+        if call_index == 0:
+            return 0.0
+        if isinstance(self.call_gap_s, list):
+            return self.call_gap_s[call_index - 1]
+        return self.call_gap_s
+
+    def upstream(self) -> list[UpstreamCount]:
+        if self.upstream_requests is None:
+            return []
+        if isinstance(self.upstream_requests, list):
+            return self.upstream_requests
+        return [self.upstream_requests]
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    out = "expect"
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part not in {"UpstreamCount", "list[UpstreamCount]", "str", "list[str]", "float", "list[float]"}:
+            out += f".{part}"
+    return out
+
+
+def parse_expect(scenario: Scenario, source: str = "<scenario>") -> Expect:
+    """Validate ``scenario.expect``; a ``ScenarioError`` names ``source`` and the path of each problem."""
+    try:
+        return Expect.model_validate(scenario.expect)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            message = str(error["msg"]).removeprefix("Value error, ")
+            shown = error.get("input")
+            suffix = "" if error["type"] == "extra_forbidden" or isinstance(shown, dict | list) else f" (got {shown!r})"
+            lines.append(f"  {_where(tuple(error['loc']))}: {message}{suffix}")
+        noun = "error" if len(lines) == 1 else "errors"
+        raise ScenarioError(f"{source}: invalid expect block ({len(lines)} {noun})\n" + "\n".join(lines)) from None
