@@ -10,6 +10,7 @@ import httpx2
 import pytest
 from mcp import Client
 
+from fake_kiwoom import FakeKiwoomConfig, create_app
 from kiwoom import KiwoomClient, Settings
 from kiwoom.mcp import KiwoomMCPServer, ServerSettings
 from kiwoom.mcp.http_app import build_http_app
@@ -58,6 +59,21 @@ async def test_sdk_client_lists_and_calls_every_tool(open_url: str) -> None:
             assert isinstance(result.structured_content, dict)
             assert result.structured_content["success"] is True
             assert result.structured_content["data"]["source"] in {"simulated", "live"}
+
+
+@pytest.mark.anyio
+async def test_server_against_fake_kiwoom_on_a_port() -> None:
+    with serve(create_app(FakeKiwoomConfig(seed=4))) as fake_url:
+        client = KiwoomClient(Settings(_env_file=None, base_url=fake_url, page_delay_s=0))
+        app = build_http_app(KiwoomMCPServer(client), ServerSettings(_env_file=None))
+        with serve(app) as url:
+            async with Client(f"{url}/mcp") as mcp:
+                result = await mcp.call_tool("get_stock_price", {"stock_code": "035720"})
+        journal = httpx2.get(f"{fake_url}/__admin/requests").json()["requests"]
+    assert result.is_error is False
+    assert isinstance(result.structured_content, dict)
+    assert result.structured_content["data"]["name"] == "카카오"
+    assert [r["api_id"] for r in journal] == ["au10001", "ka10001", "au10002"]
 
 
 def test_probes_and_metrics(open_url: str) -> None:

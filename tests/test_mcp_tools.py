@@ -186,10 +186,13 @@ async def test_fuzzed_arguments_never_crash(mh: McpHarness, tool: str, value: An
         "get_orderbook": "stock_code",
         "search_stock": "query",
     }
+    before = await mh.upstream_count()
     result = await mh.mcp.call_tool(tool, {names[tool]: value}, raise_on_error=False)
     if result.is_error and isinstance(result.structured_content, dict):
         assert result.structured_content["success"] is False
         assert result.structured_content["message"] != "시스템 오류가 발생했습니다"
+        if "잘못된 입력" in result.structured_content["message"]:
+            assert await mh.upstream_count() == before
 
 
 async def test_secrets_never_logged_or_returned(mh: McpHarness, caplog: pytest.LogCaptureFixture) -> None:
