@@ -10,8 +10,11 @@ one new token replaces it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+import time
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,8 +24,12 @@ from kiwoom.errors import KiwoomError, KiwoomResponseError
 from kiwoom.http import post_json
 from kiwoom.krx_calendar import KST
 from kiwoom.protocol import REVOKE_PATH, TOKEN_PATH
+from kiwoom.shared.link import RedisUnavailableError
+from kiwoom.shared.tokens import SharedTokens
 
 logger = logging.getLogger("kiwoom.auth")
+
+SHARED_ISSUE_WAIT_S = 15.0  # how long a worker waits for another worker's token issue
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +63,9 @@ class TokenManager:
         *,
         clock: Callable[[], float],
         refresh_margin_s: float = 600.0,
+        shared: SharedTokens | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._http = http
         self._app_key = app_key
@@ -64,6 +74,10 @@ class TokenManager:
         self._margin = refresh_margin_s
         self._token: AccessToken | None = None
         self._lock = asyncio.Lock()
+        self._shared = shared
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._owner = uuid.uuid4().hex
         self.issued_count = 0
 
     def __repr__(self) -> str:
@@ -86,17 +100,64 @@ class TokenManager:
             token = self._token
             if token is not None and token.remaining(self._clock()) > self._margin:
                 return token
-            self._token = await self._issue()
+            self._token = await self._obtain()
             return self._token
 
-    def invalidate(self, rejected: AccessToken) -> None:
+    def _usable(self, token: AccessToken | None) -> bool:
+        return token is not None and token.remaining(self._clock()) > self._margin
+
+    async def _obtain(self) -> AccessToken:
+        """A new token: the one another worker already issued, or one issued here under the shared lock."""
+        if self._shared is None:
+            return await self._issue()
+        try:
+            give_up = self._monotonic() + SHARED_ISSUE_WAIT_S
+            while True:
+                stored = await self._load_shared()
+                if self._usable(stored):
+                    assert stored is not None
+                    return stored
+                if await self._shared.lock(self._owner):
+                    try:
+                        stored = await self._load_shared()
+                        if self._usable(stored):
+                            assert stored is not None
+                            return stored
+                        token = await self._issue()
+                        await self._shared.store(token.value, token.expires_at)
+                        return token
+                    finally:
+                        with contextlib.suppress(RedisUnavailableError):
+                            await self._shared.unlock()
+                if self._monotonic() > give_up:
+                    break
+                await self._sleep(0.05)
+        except RedisUnavailableError:
+            pass
+        return await self._issue()
+
+    async def _load_shared(self) -> AccessToken | None:
+        assert self._shared is not None
+        stored = await self._shared.load()
+        return AccessToken(*stored) if stored else None
+
+    async def join(self) -> None:
+        """Count this process among the users of the shared token (see :meth:`revoke`)."""
+        if self._shared is not None:
+            with contextlib.suppress(RedisUnavailableError):
+                await self._shared.join()
+
+    async def invalidate(self, rejected: AccessToken) -> None:
         """Forget ``rejected`` so that the next :meth:`get` issues a new token.
 
-        Only the token that was rejected is dropped: if another caller has already
-        replaced it, the fresh token stays and no second issue happens.
+        Only the token that was rejected is dropped: if another caller (or worker) has
+        already replaced it, the fresh token stays and no second issue happens.
         """
         if self._token is rejected:
             self._token = None
+        if self._shared is not None:
+            with contextlib.suppress(RedisUnavailableError):
+                await self._shared.discard(rejected.value)
 
     async def _issue(self) -> AccessToken:
         body = {"grant_type": "client_credentials", "appkey": self._app_key, "secretkey": self._secret_key}
@@ -117,6 +178,15 @@ class TokenManager:
         token, self._token = self._token, None
         if token is None:
             return False
+        if self._shared is not None:
+            try:
+                if await self._shared.leave() > 0:
+                    logger.info("공유 접근토큰을 다른 워커가 사용 중: 폐기 생략")
+                    return False
+                await self._shared.forget()
+            except RedisUnavailableError:
+                logger.warning("Redis 사용 불가: 공유 접근토큰 폐기 생략 (만료 시 자동 소멸)")
+                return False
         body = {"appkey": self._app_key, "secretkey": self._secret_key, "token": token.value}
         try:
             await post_json(self._http, REVOKE_PATH, body, api_id="au10002")

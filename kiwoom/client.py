@@ -28,8 +28,14 @@ from kiwoom.krx_calendar import KST, SESSION_NAMES_KO, KrxCalendar
 from kiwoom.observe import ClientObserver
 from kiwoom.pacing import RatePacer
 from kiwoom.protocol import MARKET_CODES, TR_PATHS
+from kiwoom.resilience import CircuitBreaker
 from kiwoom.sandbox import sandbox_transport
 from kiwoom.search import rank_matches
+from kiwoom.shared.breaker import LocalBreaker, SharedBreaker
+from kiwoom.shared.cache import SharedCache
+from kiwoom.shared.link import RedisLink
+from kiwoom.shared.ratelimit import SharedBucket
+from kiwoom.shared.tokens import SharedTokens
 from kiwoom.transport import TRTransport
 
 logger = logging.getLogger("kiwoom.client")
@@ -60,7 +66,39 @@ class KiwoomClient(BaseMCPClient):
         self.timeout = self.settings.timeout
         self.calendar = calendar or KrxCalendar()
         self.observer = observer or ClientObserver()
-        self.guard = Guard(self.settings, monotonic=monotonic, sleep=sleep, observer=lambda: self.observer)
+        self.storage = self.settings.storage_backend()
+        self.link: RedisLink | None = None
+        shared_cache: SharedCache | None = None
+        breaker: Callable[[CircuitBreaker], LocalBreaker] = LocalBreaker
+        if self.storage == "redis":
+            assert self.settings.redis_url is not None
+            link = self.link = RedisLink(
+                self.settings.redis_url,
+                namespace=self.settings.redis_namespace,
+                timeout_s=self.settings.redis_timeout_s,
+                retry_s=self.settings.redis_retry_s,
+                on_health=lambda ok: self.observer.storage("redis", ok),
+                monotonic=monotonic,
+            )
+            shared_cache = SharedCache(link, wall=clock, stale_window_s=self.settings.stale_if_error_s)
+
+            def breaker(local: CircuitBreaker) -> LocalBreaker:
+                return SharedBreaker(
+                    link,
+                    local,
+                    failure_threshold=self.settings.breaker_failures,
+                    cooldown_s=self.settings.breaker_cooldown_s,
+                    on_change=lambda old, new: self.observer.breaker(old, new),  # noqa: PLW0108 - observer is swappable
+                )
+
+        self.guard = Guard(
+            self.settings,
+            monotonic=monotonic,
+            sleep=sleep,
+            observer=lambda: self.observer,
+            shared=shared_cache,
+            breaker=breaker,
+        )
         self._injected_transport = transport
         self._clock = clock
         self._monotonic = monotonic
@@ -88,6 +126,7 @@ class KiwoomClient(BaseMCPClient):
         assert self._tokens is not None
         try:
             await self._tokens.get()
+            await self._tokens.join()
         except KiwoomError as exc:
             self.last_error = str(exc)
             logger.error("키움 API 연결 실패: %s", exc)
@@ -125,12 +164,18 @@ class KiwoomClient(BaseMCPClient):
             app_secret,
             clock=self._clock,
             refresh_margin_s=self.settings.token_refresh_margin_s,
+            shared=SharedTokens(self.link, app_key) if self.link is not None else None,
+            sleep=self._sleep,
+            monotonic=self._monotonic,
         )
+        rate = self.settings.rate_limit_per_s * self.settings.rate_limit_margin
+        burst = self.settings.rate_limit_burst
         pacer = RatePacer(
-            self.settings.rate_limit_per_s,
-            self.settings.rate_limit_burst,
+            rate,
+            burst,
             clock=self._monotonic,
             sleep=self._sleep,
+            shared=SharedBucket(self.link, app_key, rate, burst) if self.link is not None and rate > 0 else None,
         )
         self._transport = TRTransport(
             self._http,
@@ -147,6 +192,8 @@ class KiwoomClient(BaseMCPClient):
         if self._tokens is not None:
             await self._tokens.revoke()
         await self._close_http()
+        if self.link is not None:
+            await self.link.close()
         self._connected = False
 
     async def _close_http(self) -> None:
@@ -156,15 +203,29 @@ class KiwoomClient(BaseMCPClient):
             await stack.aclose()
 
     async def health(self) -> dict[str, Any]:
+        if self.link is not None:
+            await self.link.ping()  # bounded; refreshes the storage state the report shows
         report = await super().health()
         report.update(
             mode=self.mode.value,
             simulated=self.simulated,
             token_valid=self._tokens.is_valid() if self._tokens else False,
             last_error=self.last_error,
-            **self.guard.health(),
+            storage=self._storage_health(),
+            **(await self.guard.health()),
         )
         return report
+
+    def _storage_health(self) -> dict[str, Any]:
+        if self.link is None:
+            return {"backend": "memory", "healthy": True, "serving_from": "memory"}
+        return {
+            "backend": "redis",
+            "namespace": self.link.namespace,
+            "healthy": self.link.healthy,
+            "serving_from": "redis" if self.link.healthy else "memory",
+            "last_error": self.link.last_error,
+        }
 
     def attach_observer(self, observer: ClientObserver) -> None:
         """Report to ``observer`` from now on (the MCP server attaches its metrics here)."""

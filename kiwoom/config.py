@@ -84,7 +84,27 @@ class Settings(BaseSettings):
     breaker_failures: int = Field(5, ge=1, description="Consecutive upstream failures that open the breaker")
     breaker_cooldown_s: float = Field(30.0, gt=0, description="How long the open breaker spares upstream")
 
+    rate_limit_margin: float = Field(
+        0.9, gt=0, le=1, description="Pace at this fraction of the limit, to absorb network jitter"
+    )
+
+    storage: Literal["memory", "redis"] | None = Field(
+        None, description="Shared-state backend; redis when KIWOOM_REDIS_URL is set, else memory"
+    )
+    redis_url: str | None = Field(None, description="e.g. redis://127.0.0.1:6379/0")
+    redis_namespace: str = Field("kiwoom", description="Key prefix, so deployments can share a Redis")
+    redis_timeout_s: float = Field(0.25, gt=0, description="Bound on every Redis command")
+    redis_retry_s: float = Field(5.0, gt=0, description="After a Redis failure, serve from memory this long")
+
     sandbox_seed: int = Field(0, description="Seed of the embedded sandbox market")
+
+    def storage_backend(self) -> Literal["memory", "redis"]:
+        """``redis`` when asked for or when a Redis URL is set; ``memory`` otherwise."""
+        if self.storage is not None:
+            if self.storage == "redis" and not self.redis_url:
+                raise ConfigurationError("KIWOOM_STORAGE=redis 에는 KIWOOM_REDIS_URL 이 필요합니다")
+            return self.storage
+        return "redis" if self.redis_url else "memory"
 
     def ttl_for(self, operation: str) -> float:
         """The cache TTL of ``operation``: its override, else ``cache_ttl``."""

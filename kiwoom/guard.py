@@ -15,9 +15,11 @@ auth failure) are raised, never papered over with sample data.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +35,7 @@ from kiwoom.errors import (
 )
 from kiwoom.observe import ClientObserver
 from kiwoom.resilience import (
+    CacheHit,
     CircuitBreaker,
     ResponseCache,
     RetriesExhausted,
@@ -43,10 +46,14 @@ from kiwoom.resilience import (
     call_with_retry,
 )
 from kiwoom.samples import NOTE_EMPTY, NOTE_FAILED, sample_for
+from kiwoom.shared.breaker import LocalBreaker
+from kiwoom.shared.cache import SharedCache, SharedEntry
+from kiwoom.shared.link import RedisUnavailableError
 
 logger = logging.getLogger("kiwoom.resilience")
 
 Data = dict[str, Any]
+FLIGHT_POLL_S = 0.02  # how often a waiting worker looks for the value another worker is loading
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +62,7 @@ class Loaded:
 
     data: Data
     attempts: int
+    shared_age_s: float | None = None  # set when another worker loaded it (read from Redis)
 
 
 class BreakerOpenError(KiwoomError):
@@ -82,6 +90,8 @@ class Guard:
         sleep: Callable[[float], Awaitable[None]],
         observer: Callable[[], ClientObserver],
         rng: random.Random | None = None,
+        shared: SharedCache | None = None,
+        breaker: Callable[[CircuitBreaker], LocalBreaker] = LocalBreaker,
     ) -> None:
         self.settings = settings
         self._monotonic = monotonic
@@ -92,12 +102,15 @@ class Guard:
             settings.cache_maxsize, stale_window_s=settings.stale_if_error_s, clock=monotonic
         )
         self.flight: SingleFlight[Loaded] = SingleFlight()
-        self.breaker = CircuitBreaker(
+        self.local_breaker = CircuitBreaker(
             settings.breaker_failures,
             settings.breaker_cooldown_s,
             clock=monotonic,
             on_change=lambda old, new: self._observer().breaker(old.value, new.value),
         )
+        self.breaker = breaker(self.local_breaker)
+        self.shared = shared
+        self.owner = uuid.uuid4().hex
         self.policy = RetryPolicy(
             max_attempts=settings.max_retries,
             base_delay_s=settings.retry_delay,
@@ -119,19 +132,64 @@ class Guard:
         if hit is not None:
             observer.cache(operation, "hit")
             return self._finish(hit.value, started, source="cache", attempts=0, cache_age_s=hit.age_s)
+        remote = await self._shared_get(key)
+        if remote is not None and remote.fresh:
+            observer.cache(operation, "hit")
+            self.cache.set(key, remote.data, max(remote.ttl_s - remote.age_s, 0.001))
+            return self._finish(remote.data, started, source="cache", attempts=0, cache_age_s=remote.age_s)
         observer.cache(operation, "miss")
-        if not self.breaker.allow():
-            return self._fallback(operation, params, key, BreakerOpenError(), started, attempts=0)
+        if not await self.breaker.allow():
+            return self._fallback(operation, params, key, BreakerOpenError(), started, attempts=0, remote=remote)
         try:
-            loaded, shared = await self.flight.do(key, lambda: self._load(operation, key, load))
+            loaded, coalesced = await self.flight.do(key, lambda: self._load_once(operation, key, load))
         except KiwoomError as exc:
             if _callers_to_see(exc):
                 raise
             attempts = exc.attempts if isinstance(exc, RetriesExhausted) else 1
-            return self._fallback(operation, params, key, exc, started, attempts=attempts)
-        if shared:
+            return self._fallback(operation, params, key, exc, started, attempts=attempts, remote=remote)
+        if coalesced or loaded.shared_age_s is not None:
             observer.cache(operation, "coalesced")
+        if loaded.shared_age_s is not None:
+            return self._finish(loaded.data, started, source="cache", attempts=0, cache_age_s=loaded.shared_age_s)
         return self._finish(loaded.data, started, source=loaded.data["source"], attempts=loaded.attempts)
+
+    async def _shared_get(self, key: str) -> SharedEntry | None:
+        if self.shared is None:
+            return None
+        try:
+            return await self.shared.get(key)
+        except RedisUnavailableError:
+            return None
+
+    async def _load_once(self, operation: str, key: str, load: Callable[[], Awaitable[Data]]) -> Loaded:
+        """Load ``key`` once across every worker: take the flight lock, or wait for its holder's value.
+
+        Without Redis (or while it is down) this is a plain load; the in-process
+        single-flight around it already coalesces this worker's callers.
+        """
+        if self.shared is None:
+            return await self._load(operation, key, load)
+        lock_ttl = self.settings.call_deadline_s or 60.0
+        give_up = self._monotonic() + lock_ttl
+        try:
+            while not await self.shared.try_lock(key, self.owner, lock_ttl):
+                await self._sleep(FLIGHT_POLL_S)
+                entry = await self.shared.get(key)
+                if entry is not None and entry.fresh:
+                    self.cache.set(key, entry.data, max(entry.ttl_s - entry.age_s, 0.001))
+                    return Loaded(entry.data, 0, shared_age_s=entry.age_s)
+                if self._monotonic() > give_up:
+                    return await self._load(operation, key, load)
+        except RedisUnavailableError:
+            return await self._load(operation, key, load)
+        try:
+            entry = await self.shared.get(key)  # another worker may have finished just before we locked
+            if entry is not None and entry.fresh:
+                return Loaded(entry.data, 0, shared_age_s=entry.age_s)
+            return await self._load(operation, key, load)
+        finally:
+            with contextlib.suppress(RedisUnavailableError):
+                await self.shared.unlock(key, self.owner)
 
     async def _load(self, operation: str, key: str, load: Callable[[], Awaitable[Data]]) -> Loaded:
         """One upstream load with retries; records the verdict on the breaker and caches success."""
@@ -151,20 +209,32 @@ class Guard:
                 logger=logger,
             )
         except (RetriesExhausted, RateLimitError):
-            self.breaker.record_failure()
+            await self.breaker.record_failure()
             raise
         except (KiwoomAPIError, EmptyResponseError):
-            self.breaker.record_success()  # upstream answered: it is up, whatever it said
+            await self.breaker.record_success()  # upstream answered: it is up, whatever it said
             raise
         except BaseException:
-            self.breaker.release_probe()
+            await self.breaker.release_probe()
             raise
-        self.breaker.record_success()
-        self.cache.set(key, outcome.value, self.settings.ttl_for(operation))
+        await self.breaker.record_success()
+        ttl = self.settings.ttl_for(operation)
+        self.cache.set(key, outcome.value, ttl)
+        if self.shared is not None:
+            with contextlib.suppress(RedisUnavailableError):
+                await self.shared.set(key, outcome.value, ttl)
         return Loaded(outcome.value, outcome.attempts)
 
     def _fallback(
-        self, operation: str, params: dict[str, Any], key: str, exc: KiwoomError, started: float, *, attempts: int
+        self,
+        operation: str,
+        params: dict[str, Any],
+        key: str,
+        exc: KiwoomError,
+        started: float,
+        *,
+        attempts: int,
+        remote: SharedEntry | None = None,
     ) -> Data:
         """Stale cache, then sample data, as ``settings.fallback`` allows; else raise ``exc``."""
         observer = self._observer()
@@ -173,6 +243,8 @@ class Guard:
         if policy == "error":
             raise exc
         stale = self.cache.get_stale(key)
+        if stale is None and remote is not None:
+            stale = CacheHit(remote.data, remote.age_s, fresh=False)
         if stale is not None:
             observer.cache(operation, "stale")
             observer.fallback(operation, "stale", reason)
@@ -206,10 +278,10 @@ class Guard:
             result["fallback_reason"] = fallback_reason
         return result
 
-    def health(self) -> dict[str, Any]:
+    async def health(self) -> dict[str, Any]:
         stats = self.cache.stats
         return {
-            "breaker": self.breaker.snapshot(),
+            "breaker": await self.breaker.snapshot(),
             "cache": {
                 "entries": len(self.cache),
                 "hits": stats.hits,

@@ -25,3 +25,6 @@ class ClientObserver:
 
     def breaker(self, old_state: str, new_state: str) -> None:
         """The circuit breaker moved between closed, open and half_open."""
+
+    def storage(self, backend: str, healthy: bool) -> None:
+        """The shared-state backend went down (serving from memory) or came back."""

@@ -13,6 +13,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from kiwoom.shared.link import RedisUnavailableError
+from kiwoom.shared.ratelimit import SharedBucket
+
 
 @dataclass(slots=True)
 class _Bucket:
@@ -30,8 +33,10 @@ class RatePacer:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        shared: SharedBucket | None = None,
     ) -> None:
         self.rate_per_s = rate_per_s
+        self._shared = shared
         self.burst = burst
         self._clock = clock
         self._sleep = sleep
@@ -55,8 +60,18 @@ class RatePacer:
         return 0.0 if bucket.tokens >= 0 else -bucket.tokens / self.rate_per_s
 
     async def acquire(self, api_id: str) -> float:
-        """Wait for a slot for ``api_id``; returns the seconds waited."""
-        wait = self.reserve(api_id)
+        """Wait for a slot for ``api_id``; returns the seconds waited.
+
+        With a shared bucket the slot comes from Redis, so every worker draws on one
+        budget; while Redis is down this process's own bucket paces alone.
+        """
+        if self._shared is not None and self.enabled:
+            try:
+                wait = await self._shared.reserve(api_id)
+            except RedisUnavailableError:
+                wait = self.reserve(api_id)
+        else:
+            wait = self.reserve(api_id)
         if wait > 0:
             await self._sleep(wait)
         return wait

@@ -90,7 +90,7 @@ class TRTransport:
                 if attempt:
                     raise
                 logger.warning("토큰 거부됨 (%s), 재발급 후 1회 재요청: %s", exc.code, api_id)
-                self._tokens.invalidate(token)
+                await self._tokens.invalidate(token)
                 continue
             except KiwoomError as exc:
                 self.observer.upstream_request(api_id, outcome_label(exc), time.perf_counter() - started)

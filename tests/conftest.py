@@ -16,5 +16,5 @@ def anyio_backend() -> str:
 def _no_kiwoom_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep a developer's real KIWOOM_* keys out of every test, run under tox or not."""
     for name in list(os.environ):
-        if name.startswith("KIWOOM_"):
+        if name.startswith("KIWOOM_") and not name.startswith("KIWOOM_TEST_"):
             monkeypatch.delenv(name)

@@ -45,10 +45,18 @@ class BearerAuthMiddleware:
         await self.app(scope, receive, send)
 
 
+def create_worker_app() -> Starlette:
+    """Factory for uvicorn's worker processes (``--workers N``): settings come from the environment."""
+    from kiwoom.mcp.server import KiwoomMCPServer
+
+    return build_http_app(KiwoomMCPServer(), ServerSettings())
+
+
 def build_http_app(server: KiwoomMCPServer, settings: ServerSettings) -> Starlette:
     """The ASGI app uvicorn serves; its lifespan opens and closes the Kiwoom client."""
     app = server.fastmcp.http_app(
         path=settings.path,
+        stateless_http=settings.stateless or None,
         host_origin_protection=True,
         allowed_hosts=settings.allowed_hosts or None,
         allowed_origins=settings.allowed_origins or None,

@@ -35,6 +35,9 @@ class Metrics(ClientObserver):
         self.breaker_state = Gauge("kiwoom_breaker_state", "1 for the breaker's current state", ["state"], registry=r)
         for state in BREAKER_STATES:
             self.breaker_state.labels(state).set(1 if state == "closed" else 0)
+        self.storage_healthy = Gauge(
+            "kiwoom_storage_healthy", "1 while the shared-state backend is reachable", ["backend"], registry=r
+        )
 
     def tool_call(self, tool: str, outcome: str, source: str | None, elapsed_s: float) -> None:
         self.tool_calls.labels(tool, outcome).inc()
@@ -58,6 +61,9 @@ class Metrics(ClientObserver):
     def breaker(self, old_state: str, new_state: str) -> None:
         for state in BREAKER_STATES:
             self.breaker_state.labels(state).set(1 if state == new_state else 0)
+
+    def storage(self, backend: str, healthy: bool) -> None:
+        self.storage_healthy.labels(backend).set(1 if healthy else 0)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

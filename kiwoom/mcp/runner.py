@@ -8,6 +8,7 @@ lifespan shutdown, which revokes the Kiwoom token.
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -50,3 +51,41 @@ async def serve(
         access_log=False,
     )
     await uvicorn.Server(config).serve()
+
+
+def serve_workers(settings: ServerSettings) -> None:
+    """Run ``settings.workers`` processes on one port (uvicorn's supervisor), each building its own app.
+
+    MCP sessions live in one process, so the workers run stateless streamable HTTP: any
+    worker can answer any request. With Redis they share cache, token, rate budget and
+    breaker; without it each worker is on its own, which the log says plainly.
+    """
+    from kiwoom.config import Settings
+
+    settings.check_exposure()
+    client_settings = Settings()
+    if client_settings.storage_backend() != "redis":
+        logger.warning(
+            "--workers %d 에 KIWOOM_REDIS_URL 이 없습니다: 워커마다 캐시, 토큰, 요청 한도가 따로입니다",
+            settings.workers,
+        )
+    os.environ["KIWOOM_MCP_STATELESS"] = "true"
+    logger.info(
+        "키움 MCP 서버 시작: http://%s:%d%s (워커 %d개, 저장소 %s)",
+        settings.host,
+        settings.port,
+        settings.path,
+        settings.workers,
+        client_settings.storage_backend(),
+    )
+    uvicorn.run(
+        "kiwoom.mcp.http_app:create_worker_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        lifespan="on",
+        log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=max(settings.shutdown_timeout_s, 1),
+        access_log=False,
+    )

@@ -35,6 +35,10 @@ class ServerSettings(BaseSettings):
     auth_token: SecretStr | None = Field(None, description="Bearer token required on /mcp (mandatory off loopback)")
     allowed_hosts: list[str] = Field(default_factory=list, description="Extra Host header values to accept")
     allowed_origins: list[str] = Field(default_factory=list, description="Browser origins to accept")
+    stateless: bool = Field(
+        False, description="Stateless streamable HTTP (no MCP sessions): set for --workers > 1 so any worker answers"
+    )
+    workers: int = Field(1, ge=1, le=64, description="Worker processes sharing the port (use with KIWOOM_REDIS_URL)")
     shutdown_timeout_s: int = Field(3, ge=0, description="Grace period for in-flight calls on SIGTERM")
     log_level: str = "INFO"
 
