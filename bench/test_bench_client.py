@@ -13,22 +13,11 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from fake_kiwoom import FakeKiwoomConfig, create_app
-from fake_kiwoom.scenario_model import parse_scenario
+from fake_kiwoom.scenario_model import load_scenario
 from kiwoom import KiwoomClient, Settings
 from kiwoom.protocol import decode_price
 
-OUTAGE = parse_scenario(
-    """
-version: 1
-name: outage
-description: every TR fails
-rules:
-  - match: {path: /api/dostk/*}
-    steps: [{times: null, fault: {type: http_status, status: 503}}]
-    then: hold
-""",
-    "bench",
-)
+OUTAGE = load_scenario("scenarios/total_outage.yaml")
 
 
 def make_client(scenario: Any = None, **overrides: Any) -> tuple[KiwoomClient, Any]:

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -20,15 +21,7 @@ from tests.timing import FakeTime
 
 pytestmark = pytest.mark.anyio
 
-OUTAGE = """
-version: 1
-name: outage
-description: every TR fails with a proxy 503
-rules:
-  - match: {path: /api/dostk/*}
-    steps: [{times: null, fault: {type: http_status, status: 503}}]
-    then: hold
-"""
+OUTAGE = Path("scenarios/total_outage.yaml").read_text(encoding="utf-8")
 
 
 def burst(count: int, fault: str = "{type: http_status, status: 503}", api_id: str = "ka10001") -> str:

@@ -11,13 +11,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
-import httpx2
 import pytest
 
-from tests.servers import free_port
+from tests.servers import free_port, wait_until_ok
 
 pytestmark = pytest.mark.socket
 
@@ -45,16 +43,7 @@ def server_url() -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx2.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"kiwoom-mcp did not start: {proc.communicate()[1]}")
-            time.sleep(0.1)
+        wait_until_ok(f"{base}/readyz", process=proc)
         yield f"{base}/mcp"
     finally:
         proc.terminate()

@@ -13,7 +13,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from tests.mcp_support import INIT, MCP_HEADERS, PROTOCOL_VERSION
-from tests.servers import free_port
+from tests.servers import free_port, wait_until_ok
 
 pytestmark = pytest.mark.socket
 
@@ -50,15 +50,7 @@ def test_sigterm_with_an_open_session_exits_and_revokes_the_token() -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx2.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not become ready"
-            time.sleep(0.1)
+        wait_until_ok(f"{base}/readyz", process=proc)
         session = httpx2.post(f"{base}/mcp", json=INIT, headers=MCP_HEADERS).headers["mcp-session-id"]
         stream_headers = {
             "accept": "text/event-stream",

@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -21,15 +22,7 @@ from tests.servers import free_port
 
 pytestmark = pytest.mark.anyio
 
-OUTAGE = """
-version: 1
-name: outage
-description: every TR fails
-rules:
-  - match: {path: /api/dostk/*}
-    steps: [{times: null, fault: {type: http_status, status: 503}}]
-    then: hold
-"""
+OUTAGE = Path("scenarios/total_outage.yaml").read_text(encoding="utf-8")
 
 
 @dataclass

@@ -17,21 +17,11 @@ import httpx2
 import pytest
 
 from tests.redis_support import namespace, private_redis, shared_redis_url
-from tests.servers import free_port
+from tests.servers import free_port, wait_until_ok
 
 pytestmark = pytest.mark.socket
 
 CALL_HEADERS = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
-
-
-def wait_for(url: str, timeout_s: float = 40.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx2.TransportError):
-            if httpx2.get(url, timeout=2).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer 200 within {timeout_s} s")
 
 
 @contextlib.contextmanager
@@ -54,7 +44,7 @@ def fake_kiwoom(rate: float) -> Iterator[str]:
     args = [sys.executable, "-m", "fake_kiwoom", "--port", str(port), "--rate-limit", str(rate), "--rate-burst", "2"]
     with process(args, dict(os.environ)):
         url = f"http://127.0.0.1:{port}"
-        wait_for(f"{url}/__admin/health")
+        wait_until_ok(f"{url}/__admin/health")
         yield url
 
 
@@ -73,7 +63,7 @@ def workers(count: int, fake_url: str, redis_url: str, **settings: str) -> Itera
     with process(args, env):
         url = f"http://127.0.0.1:{port}"
         for _ in range(count * 2):
-            wait_for(f"{url}/readyz")
+            wait_until_ok(f"{url}/readyz")
         yield url
 
 
