@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import math
+import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,50 @@ SESSION_HEADER = "mcp-session-id"
 KNOWN_SOURCES = frozenset({"live", "cache", "stale", "sample", "simulated"})
 #: Sources that mean "upstream failed and we answered anyway" (fallbacks).
 FALLBACK_SOURCES = frozenset({"stale", "sample"})
+
+
+#: Twenty KOSPI/KOSDAQ listings the fake knows (real KRX codes).
+STOCK_CODES: tuple[str, ...] = (
+    "005930", "000660", "373220", "207940", "005380", "000270", "068270", "035420", "035720", "051910",
+    "006400", "005490", "105560", "055550", "012330", "028260", "066570", "247540", "086520", "196170",
+)  # fmt: skip
+CACHE_HIT_CODE = "005930"
+#: The batch calls ask for one of two fixed watchlists, as a user checking a portfolio does.
+#: (Random sets of 10 would never hit the cache: every batch would wait for upstream pacing.)
+WATCHLISTS: tuple[tuple[str, ...], ...] = (STOCK_CODES[:10], STOCK_CODES[10:])
+#: (tool, weight) of the mixed load: quotes dominate, as they do in real assistant use.
+MIXED_WEIGHTS: tuple[tuple[str, int], ...] = (
+    ("get_stock_price", 70),
+    ("get_stock_history", 10),
+    ("get_stock_info", 8),
+    ("get_market_status", 7),
+    ("get_stock_prices", 5),
+)
+MIXES = ("mixed", "price_only")
+
+
+def mixed_arguments(tool: str, rng: random.Random) -> dict[str, Any]:
+    """Random arguments of ``tool`` in the mixed load (always valid: invalid input is never sent)."""
+    if tool == "get_market_status":
+        return {}
+    if tool == "get_stock_prices":
+        return {"stock_codes": list(rng.choice(WATCHLISTS))}
+    if tool == "get_stock_history":
+        return {"stock_code": rng.choice(STOCK_CODES), "days": 30}
+    return {"stock_code": rng.choice(STOCK_CODES)}
+
+
+def distinct_mixed_calls() -> list[tuple[str, dict[str, Any]]]:
+    """Every distinct (tool, arguments) the mixed load can send: calling each once fills the cache."""
+    calls: list[tuple[str, dict[str, Any]]] = [("get_market_status", {})]
+    calls += [("get_stock_prices", {"stock_codes": list(w)}) for w in WATCHLISTS]
+    for code in STOCK_CODES:
+        calls += [
+            ("get_stock_price", {"stock_code": code}),
+            ("get_stock_info", {"stock_code": code}),
+            ("get_stock_history", {"stock_code": code, "days": 30}),
+        ]
+    return calls
 
 
 class WireError(ValueError):
@@ -46,7 +92,12 @@ def initialized_notification() -> dict[str, Any]:
 
 
 def tool_call_body(request_id: int, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": {"name": tool, "arguments": arguments}}
+    return {
+        "jsonrpc": "2.0",
+        "id": request_id,
+        "method": "tools/call",
+        "params": {"name": tool, "arguments": arguments},
+    }
 
 
 def _sse_messages(text: str) -> list[Any]:
@@ -157,7 +208,7 @@ def judge_tool_response(message: dict[str, Any], *, allow_unsuccessful: bool = F
     return ToolVerdict(True, None, source, attempts)
 
 
-def percentile(histogram: dict[int, int], fraction: float) -> float | None:
+def percentile(histogram: Mapping[float, int], fraction: float) -> float | None:
     """The ``fraction`` quantile of a {value: count} histogram (nearest rank), ``None`` when empty."""
     total = sum(histogram.values())
     if total == 0:

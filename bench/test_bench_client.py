@@ -13,11 +13,12 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from fake_kiwoom import FakeKiwoomConfig, create_app
-from fake_kiwoom.scenario_model import load_scenario
+from fake_kiwoom.canned import OUTAGE_NOW
+from fake_kiwoom.scenario_model import parse_scenario
 from kiwoom import KiwoomClient, Settings
 from kiwoom.protocol import decode_price
 
-OUTAGE = load_scenario("scenarios/total_outage.yaml")
+OUTAGE = parse_scenario(OUTAGE_NOW, "bench")
 
 
 def make_client(scenario: Any = None, **overrides: Any) -> tuple[KiwoomClient, Any]:

@@ -93,7 +93,7 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(None, description="e.g. redis://127.0.0.1:6379/0")
     redis_namespace: str = Field("kiwoom", description="Key prefix, so deployments can share a Redis")
-    redis_timeout_s: float = Field(0.25, gt=0, description="Bound on every Redis command")
+    redis_timeout_s: float = Field(1.0, gt=0, description="Bound on every Redis command")
     redis_retry_s: float = Field(5.0, gt=0, description="After a Redis failure, serve from memory this long")
 
     sandbox_seed: int = Field(0, description="Seed of the embedded sandbox market")

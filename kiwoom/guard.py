@@ -132,26 +132,33 @@ class Guard:
         if hit is not None:
             observer.cache(operation, "hit")
             return self._finish(hit.value, started, source="cache", attempts=0, cache_age_s=hit.age_s)
-        remote = await self._shared_get(key)
-        if remote is not None and remote.fresh:
-            observer.cache(operation, "hit")
-            self.cache.set(key, remote.data, max(remote.ttl_s - remote.age_s, 0.001))
-            return self._finish(remote.data, started, source="cache", attempts=0, cache_age_s=remote.age_s)
         observer.cache(operation, "miss")
-        if not await self.breaker.allow():
-            return self._fallback(operation, params, key, BreakerOpenError(), started, attempts=0, remote=remote)
         try:
-            loaded, coalesced = await self.flight.do(key, lambda: self._load_once(operation, key, load))
+            loaded, coalesced = await self.flight.do(key, lambda: self._resolve(operation, key, load))
         except KiwoomError as exc:
             if _callers_to_see(exc):
                 raise
-            attempts = exc.attempts if isinstance(exc, RetriesExhausted) else 1
-            return self._fallback(operation, params, key, exc, started, attempts=attempts, remote=remote)
-        if coalesced or loaded.shared_age_s is not None:
+            attempts = exc.attempts if isinstance(exc, RetriesExhausted) else int(not isinstance(exc, BreakerOpenError))
+            return await self._fallback(operation, params, key, exc, started, attempts=attempts)
+        if coalesced:
             observer.cache(operation, "coalesced")
         if loaded.shared_age_s is not None:
             return self._finish(loaded.data, started, source="cache", attempts=0, cache_age_s=loaded.shared_age_s)
         return self._finish(loaded.data, started, source=loaded.data["source"], attempts=loaded.attempts)
+
+    async def _resolve(self, operation: str, key: str, load: Callable[[], Awaitable[Data]]) -> Loaded:
+        """What the one in-process caller of a key does: shared cache, then breaker, then the load.
+
+        Running these inside the single-flight means a burst of identical calls costs one
+        Redis lookup and one breaker decision, not one per caller.
+        """
+        remote = await self._shared_get(key)
+        if remote is not None and remote.fresh:
+            self.cache.set(key, remote.data, max(remote.ttl_s - remote.age_s, 0.001))
+            return Loaded(remote.data, 0, shared_age_s=remote.age_s)
+        if not await self.breaker.allow():
+            raise BreakerOpenError()
+        return await self._load_once(operation, key, load)
 
     async def _shared_get(self, key: str) -> SharedEntry | None:
         if self.shared is None:
@@ -225,7 +232,7 @@ class Guard:
                 await self.shared.set(key, outcome.value, ttl)
         return Loaded(outcome.value, outcome.attempts)
 
-    def _fallback(
+    async def _fallback(
         self,
         operation: str,
         params: dict[str, Any],
@@ -234,7 +241,6 @@ class Guard:
         started: float,
         *,
         attempts: int,
-        remote: SharedEntry | None = None,
     ) -> Data:
         """Stale cache, then sample data, as ``settings.fallback`` allows; else raise ``exc``."""
         observer = self._observer()
@@ -243,8 +249,10 @@ class Guard:
         if policy == "error":
             raise exc
         stale = self.cache.get_stale(key)
-        if stale is None and remote is not None:
-            stale = CacheHit(remote.data, remote.age_s, fresh=False)
+        if stale is None:
+            remote = await self._shared_get(key)  # another worker's copy, on the failure path only
+            if remote is not None:
+                stale = CacheHit(remote.data, remote.age_s, fresh=False)
         if stale is not None:
             observer.cache(operation, "stale")
             observer.fallback(operation, "stale", reason)

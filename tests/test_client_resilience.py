@@ -6,13 +6,13 @@ import asyncio
 import itertools
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
 
 from fake_kiwoom import FakeKiwoomConfig, create_app
+from fake_kiwoom.canned import OUTAGE_NOW
 from fake_kiwoom.scenario_model import parse_scenario
 from kiwoom import KiwoomClient, Settings, StockNotFoundError
 from kiwoom.resilience import RetriesExhausted
@@ -21,7 +21,7 @@ from tests.timing import FakeTime
 
 pytestmark = pytest.mark.anyio
 
-OUTAGE = Path("scenarios/total_outage.yaml").read_text(encoding="utf-8")
+OUTAGE = OUTAGE_NOW
 
 
 def burst(count: int, fault: str = "{type: http_status, status: 503}", api_id: str = "ka10001") -> str:

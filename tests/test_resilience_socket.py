@@ -12,6 +12,7 @@ import httpx2
 import pytest
 
 from fake_kiwoom import FakeKiwoomConfig, create_app
+from fake_kiwoom.canned import OUTAGE_NOW
 from fake_kiwoom.scenario_model import load_scenario, parse_scenario
 from kiwoom import KiwoomClient, Settings
 from tests.servers import serve
@@ -35,8 +36,9 @@ def client_for(url: str, **overrides: Any) -> KiwoomClient:
 
 
 def load(url: str, name: str) -> None:
-    with open(f"{SCENARIOS}/{name}.yaml", encoding="utf-8") as handle:
-        response = httpx2.put(f"{url}/__admin/scenario", content=handle.read())
+    """Load a catalog scenario by name, or the canned immediate outage."""
+    text = OUTAGE_NOW if name == "outage_now" else (pathlib.Path(SCENARIOS) / f"{name}.yaml").read_text("utf-8")
+    response = httpx2.put(f"{url}/__admin/scenario", content=text)
     assert response.status_code == 200, response.text
 
 
@@ -65,7 +67,7 @@ async def test_5xx_burst_backs_off_1s_then_2s(fake_url: str) -> None:
 async def test_total_outage_stale_when_cached_sample_when_not(fake_url: str) -> None:
     async with client_for(fake_url, retry_delay=0.05, cache_ttl=0.5) as client:
         live = await client.get_stock_price("005930")
-        load(fake_url, "total_outage")
+        load(fake_url, "outage_now")
         await asyncio.sleep(0.6)  # past the TTL: the cached price is now stale
         stale = await client.get_stock_price("005930")
         sample = await client.get_stock_price("000660")
@@ -76,7 +78,7 @@ async def test_total_outage_stale_when_cached_sample_when_not(fake_url: str) -> 
 
 
 async def test_open_breaker_sends_nothing_until_cooldown(fake_url: str) -> None:
-    load(fake_url, "total_outage")
+    load(fake_url, "outage_now")
     async with client_for(fake_url, retry_delay=0.01, breaker_failures=2, breaker_cooldown_s=1.0) as client:
         await client.get_stock_price("005930")
         await client.get_stock_price("000660")

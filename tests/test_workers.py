@@ -96,7 +96,10 @@ async def hammer(url: str, codes: list[str], repeat: int) -> list[dict[str, Any]
 
 def test_four_workers_share_token_cache_and_rate_budget() -> None:
     redis_url = shared_redis_url()
-    with fake_kiwoom(rate=4.0) as fake_url, workers(4, fake_url, redis_url, KIWOOM_RATE_LIMIT_PER_S="4") as url:
+    with (
+        fake_kiwoom(rate=4.0) as fake_url,
+        workers(4, fake_url, redis_url, KIWOOM_RATE_LIMIT_PER_S="4", KIWOOM_RATE_LIMIT_MARGIN="0.75") as url,
+    ):
         same = asyncio.run(hammer(url, ["005930"], 120))
         assert all(r["success"] for r in same)
         rows = journal(fake_url)

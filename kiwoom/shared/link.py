@@ -22,6 +22,7 @@ from kiwoom.errors import KiwoomError
 logger = logging.getLogger("kiwoom.shared")
 
 FORMAT_VERSION = 1
+MAX_CONNECTIONS = 16
 T = TypeVar("T")
 
 
@@ -37,7 +38,7 @@ class RedisLink:
         url: str,
         *,
         namespace: str = "kiwoom",
-        timeout_s: float = 0.25,
+        timeout_s: float = 1.0,
         retry_s: float = 5.0,
         on_health: Callable[[bool], None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
@@ -49,14 +50,19 @@ class RedisLink:
         self._down_until = 0.0
         self.healthy = True
         self.last_error: str | None = None
-        self.redis: aioredis.Redis = aioredis.Redis.from_url(
+        # A bounded pool: a burst of callers queues for a connection (up to timeout_s)
+        # instead of opening one connection each, which under load misses the timeout.
+        pool = aioredis.BlockingConnectionPool.from_url(
             url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=timeout_s,
             socket_timeout=timeout_s,
             socket_connect_timeout=timeout_s,
             decode_responses=True,
             retry_on_timeout=False,
             health_check_interval=0,
         )
+        self.redis: aioredis.Redis = aioredis.Redis(connection_pool=pool)
         self._scripts: dict[str, Any] = {}
 
     def key(self, kind: str, *parts: str) -> str:
@@ -106,4 +112,5 @@ class RedisLink:
             return False
 
     async def close(self) -> None:
-        await self.redis.aclose()
+        # The pool was passed in, so the client does not own it: close it explicitly.
+        await self.redis.aclose(close_connection_pool=True)
