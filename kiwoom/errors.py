@@ -33,6 +33,9 @@ AUTH_CODES = frozenset({1513, 1514, 1516, 8001, 8002, 8003, 8006, 8009, 8010, 80
 class KiwoomError(Exception):
     """Base of every error raised by this package."""
 
+    #: Upstream attempts the failed call made (the retry loop sets it; 1 unless retried).
+    attempts: int = 1
+
 
 class InvalidInputError(KiwoomError, ValueError):
     """An argument broke a rule; raised before any upstream request is made."""

@@ -73,8 +73,11 @@ class BreakerOpenError(KiwoomError):
 
 
 def _callers_to_see(exc: KiwoomError) -> bool:
-    """Errors that sample data must not hide: Kiwoom's own verdicts (unknown stock, auth) and bad settings."""
-    if isinstance(exc, RateLimitError):
+    """Errors that sample data must not hide: Kiwoom's own verdicts (unknown stock, auth) and bad settings.
+
+    Envelopes that blame the server (1700, or a 5xx status such as 1999) are outages, not verdicts.
+    """
+    if isinstance(exc, RateLimitError) or (isinstance(exc, KiwoomAPIError) and exc.status_code >= 500):
         return False
     return isinstance(exc, KiwoomAPIError | ConfigurationError | InvalidInputError)
 
@@ -138,7 +141,7 @@ class Guard:
         except KiwoomError as exc:
             if _callers_to_see(exc):
                 raise
-            attempts = exc.attempts if isinstance(exc, RetriesExhausted) else int(not isinstance(exc, BreakerOpenError))
+            attempts = 0 if isinstance(exc, BreakerOpenError) else exc.attempts
             return await self._fallback(operation, params, key, exc, started, attempts=attempts)
         if coalesced:
             observer.cache(operation, "coalesced")

@@ -214,3 +214,30 @@ def test_settings_are_configurable_from_the_environment(monkeypatch: pytest.Monk
     assert s.fallback == "stale-only"
     assert s.ttl_for("get_stock_price") == 5
     assert s.ttl_for("get_orderbook") == 60
+
+
+async def test_unexpected_error_1999_is_retried_like_a_5xx() -> None:
+    async for h in harness(burst(2, "{type: kiwoom_error, code: 1999}")):
+        quote = await h.client.get_stock_price("005930")
+        assert quote["source"] == "simulated"
+        assert quote["attempts"] == 3
+
+
+async def test_attempts_count_every_request_when_a_retry_ends_in_an_empty_answer() -> None:
+    scenario = """
+version: 1
+name: then_empty
+description: a 503, then blank fields
+rules:
+  - match: {api_id: ka10001}
+    steps:
+      - {times: 1, fault: {type: http_status, status: 503}}
+      - {times: 1, fault: {type: empty_output}}
+    then: pass
+"""
+    async for h in harness(scenario):
+        quote = await h.client.get_stock_price("005930")
+        assert quote["source"] == "sample"
+        assert quote["note"] == "샘플 데이터 (API 응답 없음)"
+        assert quote["attempts"] == 2
+        assert len(await tr_rows(h)) == 2

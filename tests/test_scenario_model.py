@@ -10,6 +10,7 @@ import pytest
 from fake_kiwoom import Scenario, ScenarioError, load_scenario, parse_scenario
 from fake_kiwoom.__main__ import build_app, build_parser
 from fake_kiwoom.scenario_model import HttpStatusFault
+from kiwoom.lab.spec import Expect
 
 CATALOG = Path(__file__).resolve().parent.parent / "scenarios"
 CATALOG_FILES = sorted(CATALOG.glob("*.yaml"))
@@ -17,10 +18,8 @@ REQUIRED = {
     "happy_path", "latency_spike", "5xx_burst", "total_outage", "empty_output", "ttl_expiry", "rate_limited",
     "token_expiry", "malformed_json", "truncated_body", "hang", "drop_connection", "flapping", "slow_auth",
 }  # fmt: skip
-EXPECT_KEYS = {
-    "tool", "stock_code", "settings", "calls", "call_gap_s", "success", "source", "sources", "attempts",
-    "token_issues", "upstream_requests", "min_gaps_s", "max_latency_s", "breaker",
-}  # fmt: skip
+#: The keys kiwoom-lab reads (the fake itself never reads ``expect``).
+EXPECT_KEYS = set(Expect.model_fields)
 
 HEADER = "version: 1\nname: bad\ndescription: a broken scenario\n"
 

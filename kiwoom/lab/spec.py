@@ -138,6 +138,8 @@ class Expect(_Strict):
     #: ``virtual``: one shared clock for the fake and the client; waits cost no wall time.
     clock: Literal["real", "virtual"] = "real"
     calls: PositiveInt = 1
+    #: The first n calls meet a healthy fake; the scenario is loaded just before call n + 1.
+    load_after_calls: NonNegativeInt = 0
     #: Seconds between calls: one figure for every gap, or a list of ``calls - 1`` gaps.
     call_gap_s: NonNegativeFloat | list[NonNegativeFloat] = 0.0
 
@@ -173,6 +175,8 @@ class Expect(_Strict):
     def _consistent(self) -> Expect:
         if isinstance(self.call_gap_s, list) and len(self.call_gap_s) != self.calls - 1:
             raise ValueError(f"call_gap_s lists {len(self.call_gap_s)} gaps; {self.calls} calls have {self.calls - 1}")
+        if self.load_after_calls >= self.calls:
+            raise ValueError(f"load_after_calls ({self.load_after_calls}) must be below calls ({self.calls})")
         if self.sources is not None and len(self.sources) != self.calls:
             raise ValueError(f"sources lists {len(self.sources)} sources for {self.calls} calls")
         if self.min_gaps_s is not None and self.upstream_requests is None:

@@ -21,6 +21,7 @@ from typing import Generic, Literal, TypeVar
 from kiwoom.errors import (
     EmptyResponseError,
     InvalidInputError,
+    KiwoomAPIError,
     KiwoomError,
     KiwoomHTTPError,
     KiwoomResponseError,
@@ -72,12 +73,18 @@ def backoff_delay(policy: RetryPolicy, retry_index: int, rng: random.Random) -> 
     return delay
 
 
+UNEXPECTED_ERROR_CODE = 1999
+
+
 def is_retryable(exc: BaseException) -> bool:
     """True for failures a second try may fix; auth errors are not, the transport re-issues the token itself."""
     if isinstance(exc, KiwoomTransportError | RateLimitError):
         return True
     if isinstance(exc, KiwoomHTTPError):
         return exc.status_code >= 500
+    if isinstance(exc, KiwoomAPIError):
+        # An envelope with a 5xx status (1999 "unexpected error") is the server's fault, not the request's.
+        return exc.status_code >= 500 or exc.code == UNEXPECTED_ERROR_CODE
     return isinstance(exc, KiwoomResponseError) and not isinstance(exc, EmptyResponseError)
 
 
@@ -157,6 +164,7 @@ async def call_with_retry(
             raise RetriesExhausted(cut, attempt, deadline_hit=True) from exc
         except KiwoomError as exc:
             if not is_retryable(exc):
+                exc.attempts = attempt  # the guard reports how many requests the call made
                 raise
             last = exc
             if attempt >= policy.max_attempts:

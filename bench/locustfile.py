@@ -1,0 +1,188 @@
+"""Locust load for an MCP server over streamable HTTP (ours on 8030, or a floor in ``bench/floors.py``).
+
+Each simulated user is one MCP client: ``initialize`` (the server hands out an
+``mcp-session-id``), ``notifications/initialized``, then ``tools/call`` requests carrying the
+session header, back to back (no think time: the runs measure capacity, not a day in the
+life of an assistant). Requests are named by tool (``tools/call get_stock_price``) so the
+HTML report and the JSON stats break latency down per tool.
+
+The mix comes from ``MCP_BENCH_MIX`` (or the ``mix`` class attribute):
+
+* ``mixed`` (default): mostly quotes over 20 codes, some 30-day history, stock info,
+  market status and a 10-code batch, roughly what an assistant asks;
+* ``price_only``: ``get_stock_price`` of one code, over and over: after the first call
+  every answer is a cache hit, so this measures our layers on top of FastMCP.
+
+A request fails on a non-2xx status, on an unparsable body, on a JSON-RPC error and on
+``success: false`` (no invalid input is ever sent; ``MCP_BENCH_ALLOW_UNSUCCESSFUL=1`` is
+for runs with ``KIWOOM_FALLBACK=error``). Fallback answers are ``success: true`` and are
+counted by ``data.source``. Those counts, the HTTP statuses and the latency of answers the
+open breaker short-circuited are written as JSON to ``MCP_BENCH_STATS_FILE`` at the end,
+since locust's own JSON has no room for them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from collections import Counter, defaultdict
+from typing import Any, ClassVar
+
+from locust import FastHttpUser, constant, events, task
+
+from bench.mcp_wire import (
+    ACCEPT,
+    CACHE_HIT_CODE,
+    MIXED_WEIGHTS,
+    MIXES,
+    PROTOCOL_VERSION,
+    SESSION_HEADER,
+    WireError,
+    initialize_body,
+    initialized_notification,
+    judge_tool_response,
+    mixed_arguments,
+    parse_rpc_response,
+    tool_call_body,
+)
+
+
+class RunStats:
+    """What the server's answers said, beyond pass/fail: sources, statuses, fast-path latency."""
+
+    def __init__(self) -> None:
+        self.sources: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.http_status: Counter[int] = Counter()
+        self.failures: Counter[str] = Counter()
+        #: Latency (ms, 0.1 ms resolution) of fallbacks that never asked upstream (breaker open).
+        self.short_circuit_ms: Counter[float] = Counter()
+
+    def as_dict(self, mix: str) -> dict[str, Any]:
+        return {
+            "mix": mix,
+            "sources": {tool: dict(counts) for tool, counts in sorted(self.sources.items())},
+            "http_status": {str(code): n for code, n in sorted(self.http_status.items())},
+            "http_5xx": sum(n for code, n in self.http_status.items() if code >= 500),
+            "failures": dict(self.failures.most_common()),
+            "short_circuit_ms": {str(ms): n for ms, n in sorted(self.short_circuit_ms.items())},
+        }
+
+
+STATS = RunStats()
+
+
+class McpUser(FastHttpUser):
+    """One MCP client session calling tools back to back."""
+
+    wait_time = constant(0)
+    mix: ClassVar[str] = os.environ.get("MCP_BENCH_MIX", "mixed")
+    allow_unsuccessful: ClassVar[bool] = os.environ.get("MCP_BENCH_ALLOW_UNSUCCESSFUL", "") == "1"
+
+    def on_start(self) -> None:
+        if self.mix not in MIXES:
+            raise ValueError(f"MCP_BENCH_MIX must be one of {MIXES}, got {self.mix!r}")
+        self.rng = random.Random()
+        self.next_id = 0
+        self.session_id: str | None = None
+        self._initialize()
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"accept": ACCEPT, "content-type": "application/json", "mcp-protocol-version": PROTOCOL_VERSION}
+        if self.session_id is not None:
+            headers[SESSION_HEADER] = self.session_id
+        return headers
+
+    def _initialize(self) -> None:
+        """Open a session; on failure the next task tries again (and that failure is counted)."""
+        self.next_id += 1
+        self.session_id = None
+        body = json.dumps(initialize_body(self.next_id))
+        with self.client.post(
+            "/mcp", data=body, headers=self._headers(), name="initialize", catch_response=True
+        ) as response:
+            STATS.http_status[response.status_code] += 1
+            session = response.headers.get(SESSION_HEADER) if response.headers else None
+            if response.status_code != 200 or not session:
+                response.failure(f"initialize: HTTP {response.status_code}, session {session!r}")
+                return
+            try:
+                message = parse_rpc_response(response.content or b"", response.headers.get("content-type"))
+            except WireError as exc:
+                response.failure(f"initialize: {exc}")
+                return
+            if "error" in message:
+                response.failure(f"initialize: JSON-RPC error {message['error']}")
+                return
+            self.session_id = session
+        with self.client.post(
+            "/mcp",
+            data=json.dumps(initialized_notification()),
+            headers=self._headers(),
+            name="notifications/initialized",
+            catch_response=True,
+        ) as response:
+            STATS.http_status[response.status_code] += 1
+            if response.status_code not in (200, 202):
+                response.failure(f"notifications/initialized: HTTP {response.status_code}")
+
+    @task
+    def call_tool(self) -> None:
+        if self.session_id is None:
+            self._initialize()
+            if self.session_id is None:
+                return
+        if self.mix == "price_only":
+            tool, arguments = "get_stock_price", {"stock_code": CACHE_HIT_CODE}
+        else:
+            tools, weights = zip(*MIXED_WEIGHTS, strict=True)
+            tool = self.rng.choices(tools, weights)[0]
+            arguments = mixed_arguments(tool, self.rng)
+        self.call(tool, arguments)
+
+    def call(self, tool: str, arguments: dict[str, Any]) -> None:
+        """One ``tools/call``, judged; the verdict's reason becomes locust's failure message."""
+        self.next_id += 1
+        body = json.dumps(tool_call_body(self.next_id, tool, arguments))
+        started = time.perf_counter()
+        with self.client.post(
+            "/mcp", data=body, headers=self._headers(), name=f"tools/call {tool}", catch_response=True
+        ) as response:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            status = response.status_code
+            STATS.http_status[status] += 1
+            if status != 200:
+                reason = f"HTTP {status}"
+                if status == 404:  # the server forgot the session: open a new one next time
+                    self.session_id = None
+                STATS.failures[f"{tool}: {reason}"] += 1
+                response.failure(reason)
+                return
+            try:
+                message = parse_rpc_response(response.content or b"", response.headers.get("content-type"))
+            except WireError as exc:
+                STATS.failures[f"{tool}: unparsable"] += 1
+                response.failure(str(exc))
+                return
+            verdict = judge_tool_response(message, allow_unsuccessful=self.allow_unsuccessful)
+            if verdict.source is not None:
+                STATS.sources[tool][verdict.source] += 1
+            if verdict.short_circuited:
+                STATS.short_circuit_ms[round(elapsed_ms, 1)] += 1
+            if not verdict.ok:
+                STATS.failures[f"{tool}: {verdict.reason}"] += 1
+                response.failure(verdict.reason)
+            else:
+                response.success()
+
+
+def _write_stats(**_kwargs: Any) -> None:
+    """Write :data:`STATS` where the runner asked (``MCP_BENCH_STATS_FILE``)."""
+    path = os.environ.get("MCP_BENCH_STATS_FILE")
+    if path:
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(STATS.as_dict(McpUser.mix), handle, indent=2)
+
+
+events.quitting.add_listener(_write_stats)

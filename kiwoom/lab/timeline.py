@@ -1,0 +1,150 @@
+"""The timeline of one run: what the client did (its observer hooks) and what the fake saw (its journal).
+
+Both sides are needed to learn from a failure. The client knows why it waited and where an
+answer came from (retry, cache, fallback, breaker); only the fake knows what each request
+met on arrival (a 503, a hang, a dropped connection) and when it arrived. Times are seconds
+since the run started, on the run's clock (the fake's journal uses the same clock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from kiwoom.observe import ClientObserver
+
+Kind = Literal["call", "request", "response", "retry", "cache", "fallback", "breaker", "scenario"]
+#: How an event is coloured: fine, a detour (retry, stale), a failure, or neutral.
+Tone = Literal["ok", "warn", "fail", "info"]
+
+_CACHE_TONES: dict[str, Tone] = {"hit": "ok", "miss": "info", "coalesced": "ok", "stale": "warn"}
+_SOURCE_TONES: dict[str, Tone] = {"live": "ok", "simulated": "ok", "cache": "ok", "stale": "warn", "sample": "fail"}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    t: float
+    kind: Kind
+    label: str
+    detail: str
+    tone: Tone = "info"
+    #: A span (a call, a retry's wait, an injected delay); 0 for a point in time.
+    duration_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class TimelineRecorder(ClientObserver):
+    """Turns the client's observer hooks into timeline events on the run's clock."""
+
+    def __init__(self, now: Callable[[], float], t0: float) -> None:
+        self._now = now
+        self.t0 = t0
+        self.events: list[Event] = []
+
+    def _t(self) -> float:
+        return self._now() - self.t0
+
+    def upstream_request(self, api_id: str, outcome: str, elapsed_s: float) -> None:
+        tone: Tone = "ok" if outcome == "200" else "fail"
+        detail = f"{api_id} answered {outcome} after {elapsed_s * 1000:.0f} ms (wall)"
+        self.events.append(Event(self._t(), "response", outcome, detail, tone))
+
+    def retry(self, operation: str, attempt: int, delay_s: float, cause: str) -> None:
+        detail = f"{operation}: attempt {attempt} failed ({cause}); waiting {delay_s:g} s"
+        self.events.append(Event(self._t(), "retry", f"wait {delay_s:g}s", detail, "warn", delay_s))
+
+    def cache(self, operation: str, event: str) -> None:
+        self.events.append(
+            Event(self._t(), "cache", event, f"{operation}: cache {event}", _CACHE_TONES.get(event, "info"))
+        )
+
+    def fallback(self, operation: str, kind: str, reason: str) -> None:
+        tone: Tone = "warn" if kind == "stale" else "fail"
+        self.events.append(Event(self._t(), "fallback", kind, f"{operation}: {kind} data because {reason}", tone))
+
+    def breaker(self, old_state: str, new_state: str) -> None:
+        tone: Tone = "fail" if new_state == "open" else "warn" if new_state == "half_open" else "ok"
+        self.events.append(Event(self._t(), "breaker", new_state, f"circuit breaker {old_state} → {new_state}", tone))
+
+    def scenario_loaded(self, name: str) -> None:
+        """The runner switched the fake's faults on (``expect.load_after_calls``)."""
+        self.events.append(Event(self._t(), "scenario", "loaded", f"scenario {name} loaded: its faults start now"))
+
+    def begin_call(self, index: int) -> int:
+        """Hold the call's place in the timeline (its span is known only when it ends)."""
+        self.events.append(Event(self._t(), "call", "…", f"call {index + 1}", "info"))
+        return len(self.events) - 1
+
+    def end_call(
+        self, slot: int, index: int, duration_s: float, result: dict[str, Any] | None, error: str | None
+    ) -> None:
+        started = self.events[slot].t
+        if error is not None or result is None:
+            self.events[slot] = Event(started, "call", "error", f"call {index + 1} raised {error}", "fail", duration_s)
+            return
+        source = str(result.get("source"))
+        parts = [f"call {index + 1}: source={source}", f"attempts={result.get('attempts')}"]
+        if "price" in result:
+            parts.append(f"price={result['price']}")
+        if "note" in result:
+            parts.append(f"note={result['note']}")
+        tone = _SOURCE_TONES.get(source, "info")
+        self.events[slot] = Event(started, "call", source, ", ".join(parts), tone, duration_s)
+
+
+def journal_events(rows: list[dict[str, Any]], t0: float) -> list[Event]:
+    """The fake's journal as ``request`` events: arrival time, what met the request, injected delay."""
+    events = []
+    for row in rows:
+        status = row.get("status")
+        fault = row.get("fault")
+        delay_s = float(row.get("latency_ms") or 0.0) / 1000
+        label = str(status) if status is not None else ("dropped" if fault == "drop_connection" else "no answer")
+        parts = [str(row.get("api_id") or row.get("path"))]
+        if row.get("stock_code"):
+            parts.append(str(row["stock_code"]))
+        parts.append(f"→ {label}")
+        if row.get("detail_code") is not None:
+            parts.append(f"[{row['detail_code']}]")
+        if fault:
+            parts.append(f"fault={fault}")
+        if delay_s:
+            parts.append(f"delay={delay_s:g}s")
+        ok = status == 200 and fault in (None, "latency")
+        tone: Tone = "ok" if ok else "fail" if fault or (status or 0) >= 400 or status is None else "info"
+        events.append(Event(float(row["ts"]) - t0, "request", label, " ".join(parts), tone, delay_s))
+    return events
+
+
+def _is_tr(row: dict[str, Any]) -> bool:
+    return str(row.get("path", "")).startswith("/api/dostk/")
+
+
+def merge(observed: list[Event], rows: list[dict[str, Any]], t0: float) -> list[Event]:
+    """One timeline in causal order, even where a virtual clock gives many events the same time.
+
+    The recorder's events are already in the order they happened. Every TR request the
+    fake journaled produced exactly one ``response`` hook (sequential calls), so each goes
+    just before its response; a token request goes before the next TR request it preceded.
+    """
+    requests = journal_events(rows, t0)
+    answers = [i for i, event in enumerate(observed) if event.kind == "response"]
+    before: dict[int, list[Event]] = {}
+    pending: list[Event] = []
+    matched = 0
+    for row, event in zip(rows, requests, strict=True):
+        pending.append(event)
+        if _is_tr(row) and matched < len(answers):
+            before.setdefault(answers[matched], []).extend(pending)
+            pending, matched = [], matched + 1
+    merged: list[Event] = []
+    for index, event in enumerate(observed):
+        merged.extend(before.get(index, []))
+        merged.append(event)
+    for event in pending:  # token issues and revokes after the last TR answer
+        at = next((i for i, e in enumerate(merged) if e.t > event.t), len(merged))
+        merged.insert(at, event)
+    return merged
