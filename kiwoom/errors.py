@@ -9,6 +9,7 @@ tell apart what may succeed on a second try from what never will::
     ├── ConfigurationError       settings that cannot work (missing keys for real/mock ...)
     ├── KiwoomTransportError     no usable HTTP answer: connect/read failure or timeout
     │   └── KiwoomTimeoutError
+    ├── BreakerOpenError         upstream was not asked: the circuit breaker is open
     ├── KiwoomHTTPError          an HTTP status with no Kiwoom envelope (5xx from a proxy ...)
     ├── KiwoomResponseError      an answer that is not a Kiwoom JSON envelope (truncated, not JSON)
     │   └── EmptyResponseError   return_code 0 but the fields are blank (the seed's "API 응답 없음")
@@ -56,6 +57,20 @@ class KiwoomTransportError(KiwoomError):
 
 class KiwoomTimeoutError(KiwoomTransportError):
     """The request timed out (connect, read, write or pool)."""
+
+
+class BreakerOpenError(KiwoomError):
+    """Upstream was not asked: the circuit breaker is open (or opened while this call waited)."""
+
+    attempts = 0
+
+    def __init__(self) -> None:
+        super().__init__("서킷 브레이커 열림: API 호출 생략")
+
+    @property
+    def sent(self) -> int:
+        """Requests the call had sent before the breaker stopped it (the retry loop counts the stopped one)."""
+        return max(self.attempts - 1, 0)
 
 
 class KiwoomHTTPError(KiwoomError):

@@ -26,6 +26,7 @@ from typing import Any
 
 from kiwoom.config import Settings
 from kiwoom.errors import (
+    BreakerOpenError,
     ConfigurationError,
     EmptyResponseError,
     InvalidInputError,
@@ -44,11 +45,13 @@ from kiwoom.resilience import (
     SingleFlight,
     cache_key,
     call_with_retry,
+    is_retryable,
 )
 from kiwoom.samples import NOTE_EMPTY, NOTE_FAILED, sample_for
 from kiwoom.shared.breaker import LocalBreaker
 from kiwoom.shared.cache import SharedCache, SharedEntry
 from kiwoom.shared.link import RedisUnavailableError
+from kiwoom.transport import SEND_GATE
 
 logger = logging.getLogger("kiwoom.resilience")
 
@@ -63,13 +66,6 @@ class Loaded:
     data: Data
     attempts: int
     shared_age_s: float | None = None  # set when another worker loaded it (read from Redis)
-
-
-class BreakerOpenError(KiwoomError):
-    """Upstream was not asked: the circuit breaker is open."""
-
-    def __init__(self) -> None:
-        super().__init__("서킷 브레이커 열림: API 호출 생략")
 
 
 def _callers_to_see(exc: KiwoomError) -> bool:
@@ -141,7 +137,7 @@ class Guard:
         except KiwoomError as exc:
             if _callers_to_see(exc):
                 raise
-            attempts = 0 if isinstance(exc, BreakerOpenError) else exc.attempts
+            attempts = exc.sent if isinstance(exc, BreakerOpenError) else exc.attempts
             return await self._fallback(operation, params, key, exc, started, attempts=attempts)
         if coalesced:
             observer.cache(operation, "coalesced")
@@ -207,9 +203,21 @@ class Guard:
         def on_retry(event: RetryEvent) -> None:
             self._observer().retry(operation, event.attempt, event.delay_s, event.cause)
 
+        async def attempt() -> Data:
+            try:
+                return await load()
+            except KiwoomError as exc:
+                if is_retryable(exc):
+                    await self.breaker.record_failure()  # the breaker counts failed requests, not calls
+                raise
+
+        async def breaker_closed() -> bool:
+            return not await self.breaker.is_open()
+
+        gate = SEND_GATE.set(breaker_closed)
         try:
             outcome = await call_with_retry(
-                load,
+                attempt,
                 self.policy,
                 clock=self._monotonic,
                 sleep=self._sleep,
@@ -218,8 +226,9 @@ class Guard:
                 on_retry=on_retry,
                 logger=logger,
             )
-        except (RetriesExhausted, RateLimitError):
-            await self.breaker.record_failure()
+        except RetriesExhausted as exc:
+            if isinstance(exc.__cause__, TimeoutError):
+                await self.breaker.record_failure()  # the attempt the deadline cut short (a hang) failed too
             raise
         except (KiwoomAPIError, EmptyResponseError):
             await self.breaker.record_success()  # upstream answered: it is up, whatever it said
@@ -227,6 +236,8 @@ class Guard:
         except BaseException:
             await self.breaker.release_probe()
             raise
+        finally:
+            SEND_GATE.reset(gate)
         await self.breaker.record_success()
         ttl = self.settings.ttl_for(operation)
         self.cache.set(key, outcome.value, ttl)

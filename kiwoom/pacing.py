@@ -73,5 +73,23 @@ class RatePacer:
         else:
             wait = self.reserve(api_id)
         if wait > 0:
-            await self._sleep(wait)
+            try:
+                await self._sleep(wait)
+            except asyncio.CancelledError:
+                await self.refund(api_id)  # the call gave up (deadline): its slot goes back
+                raise
         return wait
+
+    async def refund(self, api_id: str) -> None:
+        """Give back a slot that was reserved but not used, so abandoned calls leave no debt."""
+        if not self.enabled:
+            return
+        if self._shared is not None:
+            try:
+                await self._shared.refund(api_id)
+                return
+            except RedisUnavailableError:
+                pass
+        bucket = self._buckets.get(api_id)
+        if bucket is not None:
+            bucket.tokens = min(float(self.burst), bucket.tokens + 1.0)

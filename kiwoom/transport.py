@@ -11,12 +11,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 import httpx2
 
 from kiwoom.auth import TokenManager
 from kiwoom.errors import (
+    BreakerOpenError,
     KiwoomAPIError,
     KiwoomError,
     KiwoomHTTPError,
@@ -31,6 +33,11 @@ from kiwoom.pacing import RatePacer
 from kiwoom.protocol import TR_PATHS
 
 logger = logging.getLogger("kiwoom.transport")
+
+#: Asked right before each request is sent (after any pacing wait): False stops the call.
+#: The guard sets it to "is the circuit breaker still closed?", so that retries and pages
+#: queued behind the rate limit do not go out once an outage has opened the breaker.
+SEND_GATE: ContextVar[Callable[[], Awaitable[bool]] | None] = ContextVar("kiwoom_send_gate", default=None)
 
 
 def outcome_label(exc: KiwoomError) -> str:
@@ -77,6 +84,10 @@ class TRTransport:
         for attempt in range(2):
             token = await self._tokens.get()
             await self._pacer.acquire(api_id)
+            gate = SEND_GATE.get()
+            if gate is not None and not await gate():
+                await self._pacer.refund(api_id)
+                raise BreakerOpenError()
             headers = {"api-id": api_id, "authorization": f"Bearer {token.value}"}
             if next_key:
                 headers["cont-yn"] = "Y"

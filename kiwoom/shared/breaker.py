@@ -54,6 +54,10 @@ class LocalBreaker:
     async def allow(self) -> bool:
         return self.local.allow()
 
+    async def is_open(self) -> bool:
+        """True while cooling down; unlike :meth:`allow` it never admits a probe."""
+        return self.local.state is BreakerState.OPEN
+
     async def record_success(self) -> None:
         self.local.record_success()
 
@@ -103,6 +107,12 @@ class SharedBreaker(LocalBreaker):
             return self.local.allow()
         self._observe({"probe": "half_open", "busy": "half_open"}.get(verdict, verdict))
         return verdict in ("closed", "probe")
+
+    async def is_open(self) -> bool:
+        try:
+            return bool(await self._link.run(lambda r: r.exists(self._keys[0])))
+        except RedisUnavailableError:
+            return await super().is_open()
 
     async def record_success(self) -> None:
         self.local.record_success()

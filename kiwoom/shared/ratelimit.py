@@ -41,3 +41,8 @@ class SharedBucket:
         key = self._link.key("ratelimit", self._key_id, api_id)
         raw = await self._link.run(lambda r: script(keys=[key], args=[self._rate, self._burst], client=r))
         return float(raw)
+
+    async def refund(self, api_id: str) -> None:
+        """Return an unused slot (capped at the burst on the next reservation)."""
+        key = self._link.key("ratelimit", self._key_id, api_id)
+        await self._link.run(lambda r: r.hincrbyfloat(key, "tokens", 1.0))
