@@ -28,3 +28,35 @@ class ClientObserver:
 
     def storage(self, backend: str, healthy: bool) -> None:
         """The shared-state backend went down (serving from memory) or came back."""
+
+
+class FanOut(ClientObserver):
+    """Reports to several observers: the server's metrics and, say, a lesson's timeline."""
+
+    def __init__(self, *observers: ClientObserver) -> None:
+        # A plain ClientObserver does nothing: leave it out.
+        self.observers = [o for o in observers if type(o) is not ClientObserver]
+
+    def upstream_request(self, api_id: str, outcome: str, elapsed_s: float) -> None:
+        for o in self.observers:
+            o.upstream_request(api_id, outcome, elapsed_s)
+
+    def retry(self, operation: str, attempt: int, delay_s: float, cause: str) -> None:
+        for o in self.observers:
+            o.retry(operation, attempt, delay_s, cause)
+
+    def cache(self, operation: str, event: str) -> None:
+        for o in self.observers:
+            o.cache(operation, event)
+
+    def fallback(self, operation: str, kind: str, reason: str) -> None:
+        for o in self.observers:
+            o.fallback(operation, kind, reason)
+
+    def breaker(self, old_state: str, new_state: str) -> None:
+        for o in self.observers:
+            o.breaker(old_state, new_state)
+
+    def storage(self, backend: str, healthy: bool) -> None:
+        for o in self.observers:
+            o.storage(backend, healthy)

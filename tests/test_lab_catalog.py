@@ -14,6 +14,7 @@ import pytest
 
 from fake_kiwoom.scenario_model import Scenario, ScenarioError, load_scenario
 from kiwoom.lab import parse_expect, run_scenario
+from kiwoom.lab.runner import run_file
 
 CATALOG = sorted(pathlib.Path("scenarios").glob("*.yaml"))
 
@@ -77,3 +78,12 @@ def test_unknown_settings_and_runner_owned_settings_are_refused() -> None:
         parse_expect(with_expect(happy, settings={"KIWOOM_RETRIES": "3"}))
     with pytest.raises(ScenarioError, match="KIWOOM_BASE_URL: set by the runner"):
         parse_expect(with_expect(happy, settings={"KIWOOM_BASE_URL": "http://elsewhere"}))
+
+
+@pytest.mark.socket
+@pytest.mark.parametrize("name", ["5xx_burst", "total_outage", "token_expiry", "empty_output"])
+def test_the_same_lessons_hold_through_the_mcp_server(name: str) -> None:
+    """As an assistant sees it: tool calls through KiwoomMCPServer meet the same expectations."""
+    report = run_file(pathlib.Path("scenarios") / f"{name}.yaml", via="mcp")
+    failed = [c for c in report.checks if not c.passed]
+    assert report.passed, failed

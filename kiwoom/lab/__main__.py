@@ -96,7 +96,7 @@ def _write(path: str | None, text: str, what: str) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     overrides = _overrides(args.set or [])
-    report = run_file(Path(args.file), overrides=overrides)
+    report = run_file(Path(args.file), overrides=overrides, via=args.via)
     print(render(report))
     _write(args.html, render_html(report), "HTML timeline")
     _write(args.svg, render_svg(report), "SVG timeline")
@@ -104,7 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_PASS if report.passed else EXIT_FAIL
 
 
-def cmd_run_all(directory: Path, overrides: dict[str, str], out_dir: str | None) -> int:
+def cmd_run_all(directory: Path, overrides: dict[str, str], out_dir: str | None, via: str = "client") -> int:
     files = sorted(directory.glob("*.yaml"))
     if not files:
         print(f"no scenario files in {directory}", file=sys.stderr)
@@ -115,7 +115,7 @@ def cmd_run_all(directory: Path, overrides: dict[str, str], out_dir: str | None)
     started = time.perf_counter()
     for path in files:
         try:
-            report = run_file(path, overrides=overrides)
+            report = run_file(path, overrides=overrides, via=via)
         except ScenarioError as exc:
             print(str(exc), file=sys.stderr)
             rows.append((path.stem, "-", "-", "INVALID"))
@@ -164,6 +164,12 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--json", metavar="PATH", help="write the whole report as JSON")
     run.add_argument("--html-dir", metavar="DIR", help="with --all: one HTML page per scenario in DIR")
     run.add_argument(
+        "--via",
+        choices=["client", "mcp"],
+        default="client",
+        help="make the calls with the client, or as MCP tool calls through KiwoomMCPServer",
+    )
+    run.add_argument(
         "--set", action="append", metavar="KIWOOM_NAME=VALUE", help="override a client setting (repeatable)"
     )
     return top
@@ -180,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("kiwoom-lab run: give one scenario file or --all", file=sys.stderr)
             return EXIT_INVALID
         if args.all:
-            return cmd_run_all(directory, _overrides(args.set or []), args.html_dir)
+            return cmd_run_all(directory, _overrides(args.set or []), args.html_dir, args.via)
         return cmd_run(args)
     except ScenarioError as exc:
         print(str(exc), file=sys.stderr)

@@ -11,6 +11,7 @@ revokes the token, which would otherwise show up in the counts).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,34 @@ async def invoke(client: KiwoomClient, expect: Expect) -> dict[str, Any]:
     return result
 
 
+def tool_arguments(expect: Expect) -> dict[str, Any]:
+    """The MCP tool arguments for ``expect.tool``, as an assistant would send them."""
+    tool, code, args = expect.tool, expect.stock_code, dict(expect.args)
+    if tool == "get_stock_prices":
+        return {"stock_codes": code if isinstance(code, list) else [code], **args}
+    if isinstance(code, list):
+        code = code[0]
+    if tool == "search_stock":
+        return {"query": str(args.get("query", code))}
+    if tool in ("get_account_info", "get_market_status"):
+        return {}
+    return {"stock_code": code, **args}
+
+
+class ToolFailedError(RuntimeError):
+    """The MCP tool answered ``success: false`` (recorded like a client exception)."""
+
+
+async def invoke_tool(mcp: Any, expect: Expect) -> dict[str, Any]:
+    """Call ``expect.tool`` through the MCP server, as an assistant would, and unwrap the envelope."""
+    result = await mcp.call_tool(expect.tool, tool_arguments(expect), raise_on_error=False)
+    envelope: dict[str, Any] = result.structured_content or {}
+    if not envelope.get("success"):
+        raise ToolFailedError(f"{envelope.get('message')}: {envelope.get('error')}")
+    data: dict[str, Any] = envelope["data"]
+    return data
+
+
 async def _count(admin: httpx2.AsyncClient, criteria: dict[str, Any]) -> int:
     response = await admin.post("/__admin/requests/count", json=criteria)
     response.raise_for_status()
@@ -99,7 +128,7 @@ async def _load(base_url: str, scenario: Scenario) -> None:
 
 
 async def _exercise(
-    scenario: Scenario, expect: Expect, settings: Settings, clock: Clock, base_url: str
+    scenario: Scenario, expect: Expect, settings: Settings, *, clock: Clock, base_url: str, via: str = "client"
 ) -> tuple[Observed, list[Event]]:
     t0 = clock.now()
     recorder = TimelineRecorder(clock.now, t0)
@@ -108,6 +137,34 @@ async def _exercise(
         timing["monotonic"] = clock.now
     client = KiwoomClient(settings, observer=recorder, **timing)
     calls: list[CallOutcome] = []
+    async with contextlib.AsyncExitStack() as stack:
+        mcp = await _mcp_session(stack, client) if via == "mcp" else None
+        seen = await _calls(
+            scenario, expect, client=client, mcp=mcp, clock=clock, recorder=recorder, base_url=base_url, calls=calls
+        )
+    return seen, merge(recorder.events, seen.journal, t0)
+
+
+async def _mcp_session(stack: contextlib.AsyncExitStack, client: KiwoomClient) -> Any:
+    """An in-memory MCP session with a KiwoomMCPServer around ``client`` (its lifespan connects it)."""
+    from fastmcp import Client
+
+    from kiwoom.mcp.server import KiwoomMCPServer
+
+    return await stack.enter_async_context(Client(KiwoomMCPServer(client).fastmcp))
+
+
+async def _calls(
+    scenario: Scenario,
+    expect: Expect,
+    *,
+    client: KiwoomClient,
+    mcp: Any,
+    clock: Clock,
+    recorder: TimelineRecorder,
+    base_url: str,
+    calls: list[CallOutcome],
+) -> Observed:
     try:
         for index in range(expect.calls):
             if index and index == expect.load_after_calls:
@@ -121,12 +178,12 @@ async def _exercise(
             result: dict[str, Any] | None = None
             error: str | None = None
             try:
-                result = await invoke(client, expect)
+                result = await (invoke_tool(mcp, expect) if mcp is not None else invoke(client, expect))
             except Exception as exc:  # a lesson may be that the client raises: record it, check it
                 error = f"{type(exc).__name__}: {exc}"
             duration = clock.now() - started
             recorder.end_call(slot, index, duration, result, error)
-            calls.append(CallOutcome(index, started - t0, duration, result, error))
+            calls.append(CallOutcome(index, started - recorder.t0, duration, result, error))
         breaker = str((await client.health())["breaker"]["state"])
         async with httpx2.AsyncClient(base_url=base_url, timeout=10.0) as admin:
             response = await admin.get("/__admin/requests")
@@ -136,8 +193,7 @@ async def _exercise(
             token_issues = await _count(admin, {"api_id": "au10001"})
     finally:
         await client.close()
-    seen = Observed(calls, journal, counts, token_issues, breaker, clock.virtual)
-    return seen, merge(recorder.events, journal, t0)
+    return Observed(calls, journal, counts, token_issues, breaker, clock.virtual)
 
 
 def run_scenario(
@@ -146,11 +202,13 @@ def run_scenario(
     base_settings: Settings | None = None,
     overrides: dict[str, str] | None = None,
     source: str = "<scenario>",
+    via: str = "client",
 ) -> RunReport:
     """Run ``scenario`` against a fresh fake on a loopback socket and check its ``expect`` block.
 
     ``base_settings`` replaces the client defaults under the scenario's own settings;
-    ``overrides`` (``KIWOOM_*`` names) go on top, for experiments. Raises ``ScenarioError``
+    ``overrides`` (``KIWOOM_*`` names) go on top, for experiments. ``via="mcp"`` makes the
+    calls as MCP tool calls through a ``KiwoomMCPServer`` around the client. Raises ``ScenarioError``
     when the ``expect`` block is invalid; a failing client call is recorded, not raised.
     """
     expect = parse_expect(scenario, source)
@@ -160,7 +218,7 @@ def run_scenario(
     wall_start = time.perf_counter()
     with serve(app, before_stop=clock.stop) as base_url:
         settings = build_settings(expect.settings, base_url, base_settings=base_settings, overrides=overrides)
-        seen, events = asyncio.run(_exercise(scenario, expect, settings, clock, base_url))
+        seen, events = asyncio.run(_exercise(scenario, expect, settings, clock=clock, base_url=base_url, via=via))
     return RunReport(
         scenario=scenario,
         expect=expect,
@@ -173,7 +231,7 @@ def run_scenario(
     )
 
 
-def run_file(path: str | Path, *, overrides: dict[str, str] | None = None) -> RunReport:
+def run_file(path: str | Path, *, overrides: dict[str, str] | None = None, via: str = "client") -> RunReport:
     """Load, validate and run one scenario file (``ScenarioError`` if it is invalid)."""
     scenario = load_scenario(path)
-    return run_scenario(scenario, overrides=overrides, source=str(path))
+    return run_scenario(scenario, overrides=overrides, source=str(path), via=via)

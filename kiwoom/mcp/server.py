@@ -24,6 +24,7 @@ from kiwoom.client import KiwoomClient
 from kiwoom.errors import InvalidInputError, KiwoomError
 from kiwoom.mcp import envelope
 from kiwoom.mcp.metrics import Metrics
+from kiwoom.observe import FanOut
 
 logger = logging.getLogger("kiwoom.server")
 
@@ -47,7 +48,8 @@ class KiwoomMCPServer:
     def __init__(self, client: KiwoomClient | None = None, *, metrics: Metrics | None = None) -> None:
         self.metrics = metrics or Metrics()
         self.kiwoom_client = client or KiwoomClient()
-        self.kiwoom_client.attach_observer(self.metrics)
+        # Keep whatever the client already reports to (a lesson's timeline, say) beside the metrics.
+        self.kiwoom_client.attach_observer(FanOut(self.kiwoom_client.observer, self.metrics))
         self.logger = logger
         self.fastmcp: FastMCP[Any] = FastMCP("kiwoom", instructions=INSTRUCTIONS, lifespan=self._lifespan)
         self._register_tools()
