@@ -29,6 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--rate-burst", type=int, default=defaults.rate_limit_burst, help="burst per TR")
     parser.add_argument(
+        "--journal-limit",
+        type=int,
+        default=defaults.journal_limit,
+        help="requests kept in the journal (GET /__admin/requests); 0 switches it off for long load runs",
+    )
+    parser.add_argument(
         "--scenario", metavar="FILE", help="scenario file (YAML or JSON) to load at start; see scenarios/"
     )
     parser.add_argument(
@@ -43,6 +49,7 @@ def config_from_args(args: argparse.Namespace) -> FakeKiwoomConfig:
         token_lifetime_s=args.token_lifetime,
         rate_limit_per_s=args.rate_limit,
         rate_limit_burst=args.rate_burst,
+        journal_limit=max(args.journal_limit, 0),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx2
 import pytest
+from starlette.testclient import TestClient
 
 from fake_kiwoom import FakeKiwoomConfig, create_app
 from fake_kiwoom.__main__ import build_parser, config_from_args
@@ -18,6 +19,15 @@ def test_cli_arguments_map_to_config() -> None:
     assert args.host == "127.0.0.1"
     config = config_from_args(args)
     assert config == FakeKiwoomConfig(seed=5, token_lifetime_s=60, rate_limit_per_s=0, rate_limit_burst=4)
+
+
+def test_journal_can_be_capped_or_switched_off() -> None:
+    assert config_from_args(build_parser().parse_args(["--journal-limit", "50"])).journal_limit == 50
+    assert config_from_args(build_parser().parse_args(["--journal-limit", "0"])).journal_limit == 0
+    app = create_app(FakeKiwoomConfig(journal_limit=0))
+    with TestClient(app) as client:
+        client.post("/oauth2/token", json={"grant_type": "client_credentials", "appkey": "k", "secretkey": "s"})
+        assert client.get("/__admin/requests").json()["requests"] == []
 
 
 def test_cli_defaults() -> None:
