@@ -29,8 +29,6 @@ from kiwoom.shared.tokens import SharedTokens
 
 logger = logging.getLogger("kiwoom.auth")
 
-SHARED_ISSUE_WAIT_S = 15.0  # how long a worker waits for another worker's token issue
-
 
 @dataclass(frozen=True, slots=True)
 class AccessToken:
@@ -66,6 +64,7 @@ class TokenManager:
         shared: SharedTokens | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        issue_timeout_s: float = 30.0,
     ) -> None:
         self._http = http
         self._app_key = app_key
@@ -78,6 +77,10 @@ class TokenManager:
         self._sleep = sleep
         self._monotonic = monotonic
         self._owner = uuid.uuid4().hex
+        self._joined = False
+        # The issue lock outlives one token request (HTTP timeout), so a slow issue is never
+        # doubled by a second worker; waiters wait as long before issuing on their own.
+        self._lock_ttl_s = issue_timeout_s + 5.0
         self.issued_count = 0
 
     def __repr__(self) -> str:
@@ -111,24 +114,25 @@ class TokenManager:
         if self._shared is None:
             return await self._issue()
         try:
-            give_up = self._monotonic() + SHARED_ISSUE_WAIT_S
+            give_up = self._monotonic() + self._lock_ttl_s
             while True:
                 stored = await self._load_shared()
                 if self._usable(stored):
                     assert stored is not None
+                    await self._join_once()
                     return stored
-                if await self._shared.lock(self._owner):
+                if await self._shared.lock(self._owner, self._lock_ttl_s):
                     try:
                         stored = await self._load_shared()
-                        if self._usable(stored):
-                            assert stored is not None
-                            return stored
-                        token = await self._issue()
-                        await self._shared.store(token.value, token.expires_at)
-                        return token
+                        if not self._usable(stored):
+                            stored = await self._issue()
+                            await self._shared.store(stored.value, stored.expires_at)
+                        assert stored is not None
+                        await self._join_once()
+                        return stored
                     finally:
                         with contextlib.suppress(RedisUnavailableError):
-                            await self._shared.unlock()
+                            await self._shared.unlock(self._owner)
                 if self._monotonic() > give_up:
                     break
                 await self._sleep(0.05)
@@ -141,11 +145,12 @@ class TokenManager:
         stored = await self._shared.load()
         return AccessToken(*stored) if stored else None
 
-    async def join(self) -> None:
-        """Count this process among the users of the shared token (see :meth:`revoke`)."""
-        if self._shared is not None:
+    async def _join_once(self) -> None:
+        """Count this process among the users of the shared token, once (see :meth:`revoke`)."""
+        if self._shared is not None and not self._joined:
             with contextlib.suppress(RedisUnavailableError):
                 await self._shared.join()
+                self._joined = True
 
     async def invalidate(self, rejected: AccessToken) -> None:
         """Forget ``rejected`` so that the next :meth:`get` issues a new token.
@@ -179,7 +184,11 @@ class TokenManager:
         if token is None:
             return False
         if self._shared is not None:
+            if not self._joined:
+                logger.info("공유 접근토큰 사용자로 등록되지 않음: 폐기 생략")
+                return False
             try:
+                self._joined = False
                 if await self._shared.leave() > 0:
                     logger.info("공유 접근토큰을 다른 워커가 사용 중: 폐기 생략")
                     return False

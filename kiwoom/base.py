@@ -28,8 +28,8 @@ class BaseMCPClient(abc.ABC):
         """Open connections and authenticate; True when the client can serve requests."""
 
     @abc.abstractmethod
-    async def close(self) -> None:
-        """Release connections and credentials; safe to call twice."""
+    async def close(self) -> bool:
+        """Release connections and credentials; safe to call twice. True when credentials were revoked."""
 
     async def health(self) -> dict[str, Any]:
         """A small status report for readiness checks (override to add detail)."""

@@ -98,6 +98,7 @@ class KiwoomClient(BaseMCPClient):
             observer=lambda: self.observer,
             shared=shared_cache,
             breaker=breaker,
+            meta=self._meta,
         )
         self._injected_transport = transport
         self._clock = clock
@@ -126,7 +127,6 @@ class KiwoomClient(BaseMCPClient):
         assert self._tokens is not None
         try:
             await self._tokens.get()
-            await self._tokens.join()
         except KiwoomError as exc:
             self.last_error = str(exc)
             logger.error("키움 API 연결 실패: %s", exc)
@@ -167,6 +167,7 @@ class KiwoomClient(BaseMCPClient):
             shared=SharedTokens(self.link, app_key) if self.link is not None else None,
             sleep=self._sleep,
             monotonic=self._monotonic,
+            issue_timeout_s=self.timeout,
         )
         rate = self.settings.rate_limit_per_s * self.settings.rate_limit_margin
         burst = self.settings.rate_limit_burst
@@ -187,14 +188,24 @@ class KiwoomClient(BaseMCPClient):
             observer=self.observer,
         )
 
-    async def close(self) -> None:
-        """Revoke the token (au10002) and close the HTTP pool; safe to call twice."""
+    async def close(self) -> bool:
+        """Revoke the token (au10002) and close the HTTP pool; safe to call twice.
+
+        The revoke is bounded by ``close_timeout_s`` so that a hanging Kiwoom cannot hold a
+        shutting-down server; returns True when a token was revoked.
+        """
+        revoked = False
         if self._tokens is not None:
-            await self._tokens.revoke()
+            try:
+                async with asyncio.timeout(self.settings.close_timeout_s):
+                    revoked = await self._tokens.revoke()
+            except TimeoutError:
+                logger.warning("접근토큰 폐기 시간 초과 (%.0f초): 폐기 생략", self.settings.close_timeout_s)
         await self._close_http()
         if self.link is not None:
             await self.link.close()
         self._connected = False
+        return revoked
 
     async def _close_http(self) -> None:
         stack, self._stack = self._stack, None
@@ -215,6 +226,22 @@ class KiwoomClient(BaseMCPClient):
             **(await self.guard.health()),
         )
         return report
+
+    async def ensure_token(self, timeout_s: float = 2.0) -> bool:
+        """Try, briefly, to hold a valid token: readiness must not wait for a tool call to get one."""
+        if self._tokens is not None and self._tokens.is_valid():
+            return True
+        try:
+            async with asyncio.timeout(timeout_s):
+                await self._tr()
+                assert self._tokens is not None
+                await self._tokens.get()
+        except (KiwoomError, TimeoutError) as exc:
+            self.last_error = str(exc) or type(exc).__name__
+            return False
+        self.last_error = None
+        self._connected = True
+        return True
 
     def _storage_health(self) -> dict[str, Any]:
         if self.link is None:
@@ -333,7 +360,8 @@ class KiwoomClient(BaseMCPClient):
             return {
                 "stock_code": code,
                 "interval": chosen,
-                "days": wanted,
+                "days": len({(bar.get("date") or bar["time"])[:10] for bar in bars}),  # may be fewer than asked
+                "days_requested": wanted,
                 "count": len(bars),
                 "pages": pages,
                 "bars": bars,

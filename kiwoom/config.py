@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     base_url: str | None = None
 
     timeout: float = Field(30.0, gt=0, description="HTTP timeout per request, seconds (seed: 30 s)")
+    close_timeout_s: float = Field(2.0, gt=0, description="Bound on revoking the token when closing")
     token_refresh_margin_s: float = Field(
         600.0, ge=0, description="Issue a new token this long before the old one expires"
     )

@@ -72,7 +72,10 @@ def _callers_to_see(exc: KiwoomError) -> bool:
     """Errors that sample data must not hide: Kiwoom's own verdicts (unknown stock, auth) and bad settings.
 
     Envelopes that blame the server (1700, or a 5xx status such as 1999) are outages, not verdicts.
+    A Redis error reaching here is a bug (every Redis call falls back to memory), so it is raised.
     """
+    if isinstance(exc, RedisUnavailableError):
+        return True
     if isinstance(exc, RateLimitError) or (isinstance(exc, KiwoomAPIError) and exc.status_code >= 500):
         return False
     return isinstance(exc, KiwoomAPIError | ConfigurationError | InvalidInputError)
@@ -91,6 +94,7 @@ class Guard:
         rng: random.Random | None = None,
         shared: SharedCache | None = None,
         breaker: Callable[[CircuitBreaker], LocalBreaker] = LocalBreaker,
+        meta: Callable[[], Data] = dict,
     ) -> None:
         self.settings = settings
         self._monotonic = monotonic
@@ -109,6 +113,7 @@ class Guard:
         )
         self.breaker = breaker(self.local_breaker)
         self.shared = shared
+        self._meta = meta  # environment and timestamp for results made here (sample data)
         self.owner = uuid.uuid4().hex
         self.policy = RetryPolicy(
             max_attempts=settings.max_retries,
@@ -171,10 +176,29 @@ class Guard:
         """Load ``key`` once across every worker: take the flight lock, or wait for its holder's value.
 
         Without Redis (or while it is down) this is a plain load; the in-process
-        single-flight around it already coalesces this worker's callers.
+        single-flight around it already coalesces this worker's callers. A Redis failure
+        here never fails the call: it only costs the cross-worker coalescing.
         """
         if self.shared is None:
             return await self._load(operation, key, load)
+        entry, held = await self._join_flight(key)
+        if entry is not None:
+            await self.breaker.release_probe()  # answered without asking upstream: no verdict to record
+            return Loaded(entry.data, 0, shared_age_s=entry.age_s)
+        try:
+            return await self._load(operation, key, load)
+        finally:
+            if held:
+                with contextlib.suppress(RedisUnavailableError):
+                    await self.shared.unlock(key, self.owner)
+
+    async def _join_flight(self, key: str) -> tuple[SharedEntry | None, bool]:
+        """(the value another worker stored, or None; whether we now hold the flight lock).
+
+        Waits at most the call deadline for a holder that died without releasing the lock
+        (it expires by then anyway), then loads without it.
+        """
+        assert self.shared is not None
         lock_ttl = self.settings.call_deadline_s or 60.0
         give_up = self._monotonic() + lock_ttl
         try:
@@ -183,19 +207,17 @@ class Guard:
                 entry = await self.shared.get(key)
                 if entry is not None and entry.fresh:
                     self.cache.set(key, entry.data, max(entry.ttl_s - entry.age_s, 0.001))
-                    return Loaded(entry.data, 0, shared_age_s=entry.age_s)
+                    return entry, False
                 if self._monotonic() > give_up:
-                    return await self._load(operation, key, load)
-        except RedisUnavailableError:
-            return await self._load(operation, key, load)
-        try:
+                    return None, False
             entry = await self.shared.get(key)  # another worker may have finished just before we locked
-            if entry is not None and entry.fresh:
-                return Loaded(entry.data, 0, shared_age_s=entry.age_s)
-            return await self._load(operation, key, load)
-        finally:
+        except RedisUnavailableError:
+            return None, False
+        if entry is not None and entry.fresh:
             with contextlib.suppress(RedisUnavailableError):
                 await self.shared.unlock(key, self.owner)
+            return entry, False
+        return None, True
 
     async def _load(self, operation: str, key: str, load: Callable[[], Awaitable[Data]]) -> Loaded:
         """One upstream load with retries; records the verdict on the breaker and caches success."""
@@ -207,8 +229,10 @@ class Guard:
             try:
                 return await load()
             except KiwoomError as exc:
-                if is_retryable(exc):
-                    await self.breaker.record_failure()  # the breaker counts failed requests, not calls
+                # The breaker counts failed requests, not calls; a 1700 means "slow down" for one
+                # TR, not "Kiwoom is down", so it is retried after the pacing floor but not counted.
+                if is_retryable(exc) and not isinstance(exc, RateLimitError):
+                    await self.breaker.record_failure()
                 raise
 
         async def breaker_closed() -> bool:
@@ -279,7 +303,7 @@ class Guard:
         note = NOTE_EMPTY if isinstance(exc, EmptyResponseError) else NOTE_FAILED
         observer.fallback(operation, "sample", reason)
         logger.warning("API 호출 실패, 샘플 데이터 반환 (%s): %s", operation, reason)
-        sample = {**sample_for(operation, params), "note": note}
+        sample = {**sample_for(operation, params), **self._meta(), "note": note}
         return self._finish(sample, started, source="sample", attempts=attempts, fallback_reason=reason)
 
     def _finish(

@@ -8,12 +8,17 @@ become ISO 8601 with the Korea offset. A body whose key fields are blank raises
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from kiwoom.errors import EmptyResponseError
 from kiwoom.krx_calendar import KST
 from kiwoom.protocol import SIGN_CODES, decode_float, decode_int, decode_price
+
+logger = logging.getLogger("kiwoom.results")
+Number = TypeVar("Number", int, float)
 
 
 def _s(row: dict[str, Any], key: str) -> str:
@@ -21,16 +26,30 @@ def _s(row: dict[str, Any], key: str) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+def _decoded(decode: Callable[[str], Number | None], row: dict[str, Any], key: str) -> Number | None:
+    """Decode one field; a value that is not a number becomes None rather than failing the result.
+
+    The key field of each result is checked by its caller (a blank price is "no answer"),
+    so an odd secondary field (``"-"`` for volume, say) only loses that field.
+    """
+    raw = _s(row, key)
+    try:
+        return decode(raw)
+    except ValueError:
+        logger.debug("unreadable %s value %r: left out", key, raw[:20])
+        return None
+
+
 def _price(row: dict[str, Any], key: str) -> int | None:
-    return decode_price(_s(row, key))
+    return _decoded(decode_price, row, key)
 
 
 def _int(row: dict[str, Any], key: str) -> int | None:
-    return decode_int(_s(row, key))
+    return _decoded(decode_int, row, key)
 
 
 def _float(row: dict[str, Any], key: str) -> float | None:
-    return decode_float(_s(row, key))
+    return _decoded(decode_float, row, key)
 
 
 def rows_of(body: dict[str, Any], key: str) -> list[dict[str, Any]]:

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import httpx2
 import pytest
@@ -59,15 +58,12 @@ def test_sigterm_with_an_open_session_exits_and_revokes_the_token() -> None:
         }
         with httpx2.Client(timeout=10) as http, http.stream("GET", f"{base}/mcp", headers=stream_headers):
             # A standalone SSE stream stays open: exactly what can keep a server from exiting.
-            sent = time.monotonic()
             proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=15)
-            stopped_after = time.monotonic() - sent
+            proc.wait(timeout=15)  # the bound: a server held open by the stream would time this out
         _, stderr = proc.communicate(timeout=5)
         # uvicorn re-raises the signal after a clean shutdown, so "killed by SIGTERM" is the normal end.
         assert proc.returncode in (0, -signal.SIGTERM), stderr
         assert "접근토큰 폐기 완료" in stderr
-        assert stopped_after < 15
     finally:
         if proc.poll() is None:
             proc.kill()

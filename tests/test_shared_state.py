@@ -129,7 +129,7 @@ async def test_breaker_opened_by_one_worker_spares_upstream_for_all() -> None:
         assert answer["source"] == "sample"
         assert answer["attempts"] == 0
         assert f.api_ids().count("ka10001") == sent
-        assert (await second.health())["breaker"] == {**(await second.health())["breaker"], "state": "open"}
+        assert (await second.health())["breaker"]["state"] == "open"
 
 
 async def test_stale_value_from_another_worker_answers_an_outage() -> None:

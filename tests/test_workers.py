@@ -101,7 +101,7 @@ def test_four_workers_share_token_cache_and_rate_budget() -> None:
         workers(4, fake_url, redis_url, KIWOOM_RATE_LIMIT_PER_S="4", KIWOOM_RATE_LIMIT_MARGIN="0.75") as url,
     ):
         same = asyncio.run(hammer(url, ["005930"], 120))
-        assert all(r["success"] for r in same)
+        assert all(r["success"] and r["data"]["source"] in {"simulated", "cache"} for r in same)
         rows = journal(fake_url)
         assert sum(1 for r in rows if r["api_id"] == "au10001") == 1
         assert sum(1 for r in rows if r["api_id"] == "ka10001") == 1
@@ -130,10 +130,10 @@ def test_redis_stopped_mid_run_keeps_serving_and_recovers() -> None:
         assert all(r["success"] for r in asyncio.run(hammer(url, ["005930", "000660"], 5)))
         redis_proc.terminate()
         redis_proc.wait(timeout=10)
-        started = time.monotonic()
-        during = asyncio.run(hammer(url, ["035420", "005930"], 5))
-        assert all(r["success"] for r in during)
-        assert time.monotonic() - started < 20  # bounded Redis timeouts: nothing hangs on a dead Redis
+        # Bounded Redis timeouts: with Redis dead every call still gets fresh or cached data,
+        # and none hangs (the wait_for bound fails the test if one does).
+        during = asyncio.run(asyncio.wait_for(hammer(url, ["035420", "005930"], 5), timeout=30))
+        assert all(r["success"] and r["data"]["source"] in {"simulated", "cache"} for r in during)
         assert {storage_of(url) for _ in range(6)} == {"memory"}
         with private_redis(redis_port):
             deadline = time.monotonic() + 20
@@ -141,4 +141,4 @@ def test_redis_stopped_mid_run_keeps_serving_and_recovers() -> None:
                 assert time.monotonic() < deadline, "workers did not go back to Redis"
                 time.sleep(0.3)
             after = asyncio.run(hammer(url, ["035720"], 5))
-            assert all(r["success"] for r in after)
+            assert all(r["success"] and r["data"]["source"] in {"simulated", "cache"} for r in after)

@@ -29,27 +29,42 @@ class BearerAuthMiddleware:
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
-        self._expected = f"Bearer {token}".encode()
+        self._expected = token.encode()
+
+    def _authorized(self, header: bytes) -> bool:
+        scheme, _, supplied = header.strip().partition(b" ")
+        return scheme.lower() == b"bearer" and hmac.compare_digest(supplied.strip(), self._expected)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] not in OPEN_PATHS:
-            supplied = dict(scope["headers"]).get(b"authorization", b"")
-            if not hmac.compare_digest(supplied, self._expected):
-                response = JSONResponse(
-                    {"error": "unauthorized", "message": "Authorization: Bearer <KIWOOM_MCP_AUTH_TOKEN> 가 필요합니다"},
-                    status_code=401,
-                    headers={"WWW-Authenticate": 'Bearer realm="kiwoom-mcp"'},
-                )
-                await response(scope, receive, send)
-                return
+        headers = dict(scope.get("headers", []))
+        if (
+            scope["type"] == "http"
+            and scope["path"] not in OPEN_PATHS
+            and not self._authorized(headers.get(b"authorization", b""))
+        ):
+            response = JSONResponse(
+                {"error": "unauthorized", "message": "Authorization: Bearer <KIWOOM_MCP_AUTH_TOKEN> 가 필요합니다"},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="kiwoom-mcp"'},
+            )
+            await response(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 
 def create_worker_app() -> Starlette:
     """Factory for uvicorn's worker processes (``--workers N``): settings come from the environment."""
+    import logging
+    import sys
+
     from kiwoom.mcp.server import KiwoomMCPServer
 
-    return build_http_app(KiwoomMCPServer(), ServerSettings())
+    settings = ServerSettings()
+    # Each worker is a fresh process: the parent's logging set-up does not reach it.
+    logging.basicConfig(
+        level=settings.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return build_http_app(KiwoomMCPServer(), settings)
 
 
 def build_http_app(server: KiwoomMCPServer, settings: ServerSettings) -> Starlette:
@@ -66,6 +81,7 @@ def build_http_app(server: KiwoomMCPServer, settings: ServerSettings) -> Starlet
         return JSONResponse({"status": "ok"})
 
     async def readyz(_request: Request) -> Response:
+        await server.kiwoom_client.ensure_token()  # a server that missed its start-up connect recovers here
         report = await server.kiwoom_client.health()
         ready = bool(report.get("token_valid")) and report.get("breaker", {}).get("state", "closed") != "open"
         return JSONResponse({"ready": ready, **report}, status_code=200 if ready else 503)

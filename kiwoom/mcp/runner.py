@@ -70,6 +70,7 @@ def serve_workers(settings: ServerSettings) -> None:
             settings.workers,
         )
     os.environ["KIWOOM_MCP_STATELESS"] = "true"
+    os.environ["KIWOOM_MCP_LOG_LEVEL"] = settings.log_level
     logger.info(
         "키움 MCP 서버 시작: http://%s:%d%s (워커 %d개, 저장소 %s)",
         settings.host,

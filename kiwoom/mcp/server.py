@@ -65,8 +65,8 @@ class KiwoomMCPServer:
         try:
             yield {}
         finally:
-            await client.close()
-            self.logger.info("키움 MCP 서버 종료: 접근토큰 폐기")
+            revoked = await client.close()
+            self.logger.info("키움 MCP 서버 종료%s", ": 접근토큰 폐기" if revoked else "")
 
     async def _invoke(self, tool: str, label: str, call: Callable[[], Awaitable[dict[str, Any]]]) -> ToolResult:
         """Run one tool call and wrap it in the envelope; failures also set ``isError``."""

@@ -28,6 +28,7 @@ return 'closed'
 _FAIL = """
 local n = redis.call('INCR', KEYS[4])
 redis.call('PEXPIRE', KEYS[4], ARGV[2])
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'open' end
 if redis.call('EXISTS', KEYS[2]) == 1 or n >= tonumber(ARGV[1]) then
   redis.call('SET', KEYS[1], '1', 'PX', ARGV[3])
   redis.call('SET', KEYS[2], '1')

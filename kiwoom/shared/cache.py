@@ -17,7 +17,8 @@ from typing import Any
 
 from kiwoom.shared.link import FORMAT_VERSION, RedisLink
 
-_UNLOCK = """
+#: Delete a lock only if its value is still the caller's owner id (shared by the token lock).
+UNLOCK_SCRIPT = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
@@ -69,7 +70,7 @@ class SharedCache:
         return bool(await self._link.run(lambda r: r.set(self._link.key("flight", key), owner, nx=True, px=px)))
 
     async def unlock(self, key: str, owner: str) -> None:
-        script = self._link.script("unlock", _UNLOCK)
+        script = self._link.script("unlock", UNLOCK_SCRIPT)
         await self._link.run(lambda r: script(keys=[self._link.key("flight", key)], args=[owner], client=r))
 
     async def locked(self, key: str) -> bool:

@@ -14,6 +14,7 @@ import json
 import math
 from typing import Any
 
+from kiwoom.shared.cache import UNLOCK_SCRIPT
 from kiwoom.shared.link import FORMAT_VERSION, RedisLink
 
 _DISCARD = """
@@ -61,8 +62,10 @@ class SharedTokens:
         px = math.ceil(ttl_s * 1000)
         return bool(await self._link.run(lambda r: r.set(self._lock_key, owner, nx=True, px=px)))
 
-    async def unlock(self) -> None:
-        await self._link.run(lambda r: r.delete(self._lock_key))
+    async def unlock(self, owner: str) -> None:
+        """Release the issue lock if ``owner`` still holds it (it may have expired and passed on)."""
+        script = self._link.script("unlock", UNLOCK_SCRIPT)
+        await self._link.run(lambda r: script(keys=[self._lock_key], args=[owner], client=r))
 
     async def join(self) -> int:
         return int(await self._link.run(lambda r: r.incr(self._users_key)))
