@@ -74,8 +74,12 @@ async def _readyz(_request: Request) -> Response:
     return JSONResponse({"ready": True})
 
 
-def fastmcp_app() -> Starlette:
-    """A bare FastMCP server with the tool names of ours, each returning its constant envelope."""
+def fastmcp_app(*, stateless: bool = False) -> Starlette:
+    """A bare FastMCP server with the tool names of ours, each returning its constant envelope.
+
+    ``stateless`` serves stateless streamable HTTP, as ``kiwoom-mcp --workers N`` does (no
+    ``mcp-session-id``): the tests drive the wire helpers against it.
+    """
     from fastmcp import FastMCP
 
     mcp: FastMCP[Any] = FastMCP("floor")
@@ -105,7 +109,7 @@ def fastmcp_app() -> Starlette:
         """Constant market status."""
         return floor_envelope("get_market_status")
 
-    app = mcp.http_app(path="/mcp", host_origin_protection=True)
+    app = mcp.http_app(path="/mcp", host_origin_protection=True, stateless_http=stateless or None)
     app.router.routes[:0] = [Route("/readyz", _readyz, methods=["GET"])]
     return app
 

@@ -16,6 +16,17 @@ the locust user saw), ``logs/``, and ``summary.json`` with every figure. Exit st
 1 when our server answered any HTTP 5xx (the gate); 2 when a process did not start or
 locust wrote no JSON. Every process runs in its own process group and is stopped
 (SIGTERM, then SIGKILL after a bound) whatever happens.
+
+Scale-out: ``--workers 1,2,4`` runs our server as ``kiwoom-mcp --workers N`` for each count
+(runs labelled ``-wN``), sharing state through Redis (``--redis-url``, by default DB 14 of
+the local Redis as soon as a count above 1 is asked, and then for every count, so that the
+counts are compared on the same backend) under a fresh ``KIWOOM_REDIS_NAMESPACE`` per
+server, removed afterwards. ``--scaling 1,2,4`` is the scale-out benchmark: per count, the
+scenarios (default happy_path) cold and warm plus the cache-hit run, no floors, written to
+``scaling.json`` (``summary.json`` is left alone); its figures include what only a whole
+server life shows: token issues (one per run with Redis) and ``ka10001`` requests per code
+(one per code and operation per TTL window). A count that fails to start is recorded and the next one still runs;
+the exit status is then 2.
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import math
 import os
 import signal
 import socket
@@ -34,22 +46,22 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bench.mcp_wire import (
-    ACCEPT,
-    PROTOCOL_VERSION,
-    SESSION_HEADER,
     distinct_mixed_calls,
     initialize_body,
     initialized_notification,
     judge_tool_response,
     parse_rpc_response,
     percentile,
+    request_headers,
+    session_of,
     tool_call_body,
 )
 
@@ -74,6 +86,8 @@ PREWARM_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 10.0
 CACHE_HIT_TARGET = 0.9
 OUTAGE_P99_TARGET_MS = 20.0
+#: Where scale-out runs keep shared state unless told otherwise: a DB the test suite leaves alone.
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
 class RunnerError(RuntimeError):
@@ -92,6 +106,8 @@ class Run:
     #: the first ``duration`` seconds (cache filling behind Kiwoom's pacing, the scenario's faults)
     #: and then the next ones (steady state).
     phases: tuple[str, ...] = ("",)
+    #: ``kiwoom-mcp --workers`` (ours only).
+    workers: int = 1
 
 
 @dataclass
@@ -105,16 +121,30 @@ class Options:
     server_env: dict[str, str] = field(default_factory=dict)
     server_log_level: str = "info"
     warm: bool = True
+    #: Worker counts of our server; ``[1]`` is the single-process server the default runs measure.
+    workers: list[int] = field(default_factory=lambda: [1])
+    #: Shared state for our server (``KIWOOM_REDIS_URL``); ``None`` runs it on the memory backend.
+    redis_url: str | None = None
+    #: The scale-out benchmark: no floors, figures per worker count in ``scaling.json``.
+    scaling: bool = False
 
 
 def plan(options: Options) -> list[Run]:
-    """The runs, floors first; the smoke plan skips the price-only runs."""
+    """The runs, floors first (none when scaling); the smoke plan skips the price-only runs.
+
+    Ours is measured once per worker count, labelled ``-wN`` unless the only count is the
+    default single process, so that default labels (and the plot's) stay what they were.
+    """
     mixes = ("mixed",) if options.smoke else ("mixed", "price_only")
-    runs = [Run(f"floor_{kind}_{mix}", kind, mix) for kind in FLOOR_KINDS for mix in mixes]
+    runs = [] if options.scaling else [Run(f"floor_{kind}_{mix}", kind, mix) for kind in FLOOR_KINDS for mix in mixes]
     phases = ("cold", "warm") if options.warm and not options.smoke else ("",)
-    runs += [Run(scenario_path(name).stem, "ours", "mixed", name, phases) for name in options.scenarios]
-    if not options.smoke:
-        runs.append(Run("cache_hit", "ours", "price_only", "happy_path"))
+    for workers in options.workers:
+        suffix = "" if options.workers == [1] else f"-w{workers}"
+        runs += [
+            Run(scenario_path(name).stem + suffix, "ours", "mixed", name, phases, workers) for name in options.scenarios
+        ]
+        if not options.smoke:
+            runs.append(Run(f"cache_hit{suffix}", "ours", "price_only", "happy_path", workers=workers))
     return runs
 
 
@@ -161,6 +191,11 @@ class Processes:
 
     def __init__(self) -> None:
         self._children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        #: Run once every child is stopped (e.g. removing the run's Redis keys), whatever happened.
+        self._after_stop: list[Callable[[], object]] = []
+
+    def after_stop(self, action: Callable[[], object]) -> None:
+        self._after_stop.append(action)
 
     def start(self, name: str, argv: Sequence[str], *, env: dict[str, str], log_path: Path, cwd: Path) -> None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -190,6 +225,8 @@ class Processes:
                         os.killpg(child.pid, signal.SIGKILL)
                     child.wait(5)
             took[name] = round(time.monotonic() - started, 2)
+        while self._after_stop:
+            self._after_stop.pop()()
         return took
 
 
@@ -342,10 +379,12 @@ async def _prewarm(url: str) -> dict[str, Any]:
     import httpx2
 
     calls = distinct_mixed_calls()
-    headers = {"accept": ACCEPT, "content-type": "application/json", "mcp-protocol-version": PROTOCOL_VERSION}
     async with httpx2.AsyncClient(base_url=url, timeout=PREWARM_TIMEOUT_S) as http:
-        opened = await http.post("/mcp", json=initialize_body(1, "bench-prewarm"), headers=headers)
-        headers[SESSION_HEADER] = opened.headers[SESSION_HEADER]
+        opened = await http.post("/mcp", json=initialize_body(1, "bench-prewarm"), headers=request_headers(None))
+        if opened.status_code != 200:
+            raise ValueError(f"initialize answered HTTP {opened.status_code}")
+        session = session_of(opened.headers)  # None from a stateless server (--workers N)
+        headers = request_headers(session)
         await http.post("/mcp", json=initialized_notification(), headers=headers)
 
         async def call(request_id: int, tool: str, arguments: dict[str, Any]) -> str:
@@ -354,7 +393,8 @@ async def _prewarm(url: str) -> dict[str, Any]:
             return str(verdict.source) if verdict.ok else f"failed: {verdict.reason}"
 
         outcomes = await asyncio.gather(*(call(i, tool, args) for i, (tool, args) in enumerate(calls, 2)))
-        await http.delete("/mcp", headers=headers)
+        if session is not None:
+            await http.delete("/mcp", headers=headers)
     return {"calls": len(calls), "outcomes": dict(Counter(outcomes).most_common())}
 
 
@@ -430,10 +470,68 @@ def late_faults(path: Path) -> float:
     return max((float((rule.get("when") or {}).get("after_s") or 0) for rule in rules), default=0.0)
 
 
-def start_ours(
-    procs: Processes, run: Run, options: Options, port: int, workdir: Path
-) -> tuple[str, str, dict[str, str]]:
-    """Start the fake under ``run.scenario`` and our server on ``port``; (our URL, fake URL, our env)."""
+@dataclass(frozen=True, slots=True)
+class Ours:
+    """Our server as started for one run: where it and its fake listen, and how it was set up."""
+
+    url: str
+    fake_url: str
+    env: dict[str, str]
+    #: Epoch time before our server started: the fake's journal from here on is its whole life.
+    since: float
+    #: The server's ``KIWOOM_REDIS_NAMESPACE`` (``None`` on the memory backend), removed after the run.
+    namespace: str | None
+
+
+def redis_client(url: str) -> Any:
+    """A synchronous client of the official ``redis`` package, bounded like our server's commands."""
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+
+
+def check_redis(url: str) -> None:
+    """Fail before anything starts when Redis is not there: the workers would silently fall back to memory."""
+    import redis
+
+    try:
+        with redis_client(url) as client:
+            client.ping()
+    except redis.RedisError as exc:
+        raise RunnerError(f"Redis at {url} is unreachable ({exc}): start redis-server or pass --redis-url") from exc
+
+
+def drop_namespace(url: str, namespace: str) -> int:
+    """Delete the run's keys (``namespace:*``), so that benchmark runs leave the Redis as they found it."""
+    import redis
+
+    try:
+        with redis_client(url) as client:
+            keys = list(client.scan_iter(match=f"{namespace}:*", count=500))
+            return int(client.delete(*keys)) if keys else 0
+    except redis.RedisError as exc:
+        log(f"    could not remove Redis namespace {namespace}: {exc}")
+        return 0
+
+
+def wait_workers(procs: Processes, name: str, log_path: Path, workers: int) -> None:
+    """Wait until every worker has run its lifespan start-up, not just the first to answer ``/readyz``.
+
+    uvicorn logs ``Application startup complete.`` once per worker process; a run that began
+    before the last one would time a worker still issuing (or waiting for) its token.
+    """
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if not procs.alive(name):
+            raise RunnerError(f"{name} exited during start-up; log {log_path}")
+        if log_path.read_text(errors="replace").count("Application startup complete.") >= workers:
+            return
+        time.sleep(0.2)
+    raise RunnerError(f"{name}: fewer than {workers} workers started within {START_TIMEOUT_S:.0f} s; log {log_path}")
+
+
+def start_ours(procs: Processes, run: Run, options: Options, port: int, workdir: Path) -> Ours:
+    """Start the fake under ``run.scenario`` and our server (``--workers run.workers``) on ``port``."""
     logs = options.out / "logs"
     assert run.scenario is not None
     scenario_file = scenario_path(run.scenario)
@@ -449,15 +547,32 @@ def start_ours(
     )  # fmt: skip
     wait_ready(procs, "fake-kiwoom", f"{fake_url}/__admin/health", fake_log)
     server_env = {**SERVER_DEFAULTS, **options.server_env, "KIWOOM_BASE_URL": fake_url}
+    if options.scaling:
+        # --workers N>1 is always stateless; one worker is made so too, so that only the count differs.
+        server_env["KIWOOM_MCP_STATELESS"] = "true"
+    namespace = None
+    if options.redis_url:
+        # A fresh namespace per server: nothing cached, no token, no breaker state from an earlier run.
+        namespace = f"bench-{run.label}-{uuid.uuid4().hex[:8]}"
+        server_env |= {"KIWOOM_REDIS_URL": options.redis_url, "KIWOOM_REDIS_NAMESPACE": namespace}
+        redis_url = options.redis_url
+        procs.after_stop(lambda: drop_namespace(redis_url, namespace))
     url = f"http://127.0.0.1:{port}"
     server_log = logs / f"{run.label}.server.log"
-    procs.start(
-        "kiwoom-mcp",
-        [sys.executable, "-m", "kiwoom", "--port", str(port), "--log-level", options.server_log_level],
-        env=child_env(server_env), log_path=server_log, cwd=workdir,
-    )  # fmt: skip
+    since = time.time()
+    argv = [sys.executable, "-m", "kiwoom", "--port", str(port), "--log-level", options.server_log_level]
+    if run.workers > 1:
+        argv += ["--workers", str(run.workers)]
+    procs.start("kiwoom-mcp", argv, env=child_env(server_env), log_path=server_log, cwd=workdir)
     wait_ready(procs, "kiwoom-mcp", f"{url}/readyz", server_log)
-    return url, fake_url, server_env
+    if run.workers > 1 and options.server_log_level.lower() in ("trace", "debug", "info"):
+        wait_workers(procs, "kiwoom-mcp", server_log, run.workers)
+    if options.redis_url:
+        _, health = http_json(f"{url}/readyz")
+        serving = ((health or {}).get("storage") or {}).get("serving_from")
+        if serving != "redis":
+            raise RunnerError(f"kiwoom-mcp serves from {serving!r}, not Redis ({options.redis_url}); log {server_log}")
+    return Ours(url, fake_url, server_env, since, namespace)
 
 
 def start_floor(procs: Processes, run: Run, options: Options, workdir: Path) -> str:
@@ -482,11 +597,14 @@ def measure(run: Run, options: Options, steps: Iterator[int], total: int, port: 
     with tempfile.TemporaryDirectory(prefix="loadrun-") as tmp, processes() as procs:
         workdir = Path(tmp)
         started = time.monotonic()
-        fake_url, server_env = "", dict[str, str]()
+        ours: Ours | None = None
         if run.target == "ours":
-            url, fake_url, server_env = start_ours(procs, run, options, port, workdir)
+            ours = start_ours(procs, run, options, port, workdir)
+            url = ours.url
         else:
             url = start_floor(procs, run, options, workdir)
+        # /metrics is per process: with several workers it shows whichever one answered, so it is not read.
+        per_process = ours is not None and run.workers == 1
         startup_s = round(time.monotonic() - started, 2)
         warmed: dict[str, Any] | None = None
         for phase in run.phases:
@@ -503,19 +621,24 @@ def measure(run: Run, options: Options, steps: Iterator[int], total: int, port: 
                 "scenario": scenario_path(run.scenario).stem if run.scenario else None,
                 "startup_s": startup_s,
             }  # fmt: skip
+            if ours is not None:
+                result |= {"server": run.label, "workers": run.workers, "redis": ours.namespace is not None}
             if warmed is not None:
                 result["prewarm"] = warmed
             since = time.time()
-            before = tool_latency_buckets(url) if run.target == "ours" else {}
+            before = tool_latency_buckets(url) if per_process else {}
             result.update(run_locust(label, run.mix, url, options.out / "logs", options))
-            if run.target == "ours":
-                after = tool_latency_buckets(url)
-                result["server_tool_latency_ms"] = {
-                    q: bucket_quantile(before, after, f) for q, f in (("p50", 0.5), ("p99", 0.99))
-                }
-                result["server_env"] = server_env
-                result["upstream"] = read_journal(fake_url, since)
-                result["metrics"] = read_metrics(url)
+            if ours is not None:
+                result["server_tool_latency_ms"] = {"p50": None, "p99": None}
+                result["metrics"] = None
+                if per_process:
+                    after = tool_latency_buckets(url)
+                    result["server_tool_latency_ms"] = {
+                        q: bucket_quantile(before, after, f) for q, f in (("p50", 0.5), ("p99", 0.99))
+                    }
+                    result["metrics"] = read_metrics(url)
+                result["server_env"] = ours.env
+                result["upstream"] = read_journal(ours.fake_url, since)
                 calls = result["tool_calls"]
                 result["upstream_per_call"] = round(result["upstream"]["tr_requests"] / calls, 4) if calls else None
             log(
@@ -524,10 +647,44 @@ def measure(run: Run, options: Options, steps: Iterator[int], total: int, port: 
                 f"{result['failures']} failures, {result['http_5xx']} HTTP 5xx"
             )
             results[label] = result
+        life = read_server_life(ours.fake_url, ours.since, ours.env) if ours is not None else None
         stop_s = procs.stop_all()
     for result in results.values():
         result["stop_s"] = stop_s
+        if life is not None:
+            result["server_life"] = life
     return results
+
+
+def read_server_life(fake_url: str, since: float, env: dict[str, str]) -> dict[str, Any]:
+    """What the fake saw over our server's whole life (every phase and the pre-fill).
+
+    Shared state shows here, not per phase: one token issue per server however many workers
+    (the first one a worker issues is shared through Redis), and ``ka10001`` requests per
+    stock code, which single-flight and the shared cache hold to one per code and operation
+    per TTL window, whichever worker is asked: ``get_stock_price`` and ``get_stock_info``
+    each load ``ka10001`` under their own key, so the mixed mix may send 2 per code, the
+    price-only mix 1.
+    """
+    status, answer = http_json(f"{fake_url}/__admin/requests", timeout_s=10.0)
+    if status != 200 or not isinstance(answer, dict):
+        raise RunnerError(f"fake journal unreadable (HTTP {status})")
+    entries = [e for e in answer["requests"] if float(e["ts"]) >= since]
+    per_code = Counter(str(e["stock_code"]) for e in entries if e.get("api_id") == "ka10001" and e.get("stock_code"))
+    life_s = time.time() - since
+    ttl = float(env.get("KIWOOM_CACHE_TTL", "300"))
+    return {
+        "seconds": round(life_s, 1),
+        "token_issues": sum(1 for e in entries if e.get("api_id") == "au10001"),
+        "tr_requests": sum(1 for e in entries if str(e.get("path", "")).startswith("/api/")),
+        "ka10001_codes": len(per_code),
+        "ka10001_requests": sum(per_code.values()),
+        "ka10001_max_per_code": max(per_code.values(), default=0),
+        "ka10001_per_code": round(sum(per_code.values()) / len(per_code), 2) if per_code else None,
+        # A key may be loaded again in every TTL window the life spans.
+        "ttl_windows": max(1, math.ceil(life_s / ttl)),
+        "journal_full": len(answer["requests"]) >= 10000,
+    }
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -625,8 +782,10 @@ def table(results: dict[str, dict[str, Any]]) -> str:
 def parse_args(argv: Sequence[str] | None) -> Options:
     parser = argparse.ArgumentParser(prog="python -m bench.loadrun", description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--scenarios", default=",".join(DEFAULT_SCENARIOS), help="comma-separated names in scenarios/ or .yaml paths"
-    )
+        "--scenarios", default=None,
+        help=f"comma-separated names in scenarios/ or .yaml paths (default {','.join(DEFAULT_SCENARIOS)}; "
+        "happy_path with --scaling)",
+    )  # fmt: skip
     parser.add_argument("--users", type=int, default=20, help="locust users (default 20; the machine has 2 cores)")
     parser.add_argument("--duration", type=int, default=20, help="seconds of load per run (default 20)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
@@ -641,14 +800,37 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         "--no-warm", action="store_true", help="one phase per scenario instead of a cold and a warm one"
     )
     parser.add_argument("--server-log-level", default="info", help="our server's log level (default: as shipped)")
+    parser.add_argument(
+        "--workers", type=worker_counts, default=None, metavar="N[,N...]",
+        help="run our server as kiwoom-mcp --workers N for each count (default 1); above 1 it shares state via Redis",
+    )  # fmt: skip
+    parser.add_argument(
+        "--redis-url", default=None,
+        help=f"KIWOOM_REDIS_URL for our server (default {DEFAULT_REDIS_URL} once a count above 1 is asked)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--scaling", type=worker_counts, default=None, metavar="N[,N...]",
+        help="scale-out benchmark: per worker count, the scenarios (default happy_path) cold+warm and the "
+        "cache-hit run, with Redis, no floors; writes scaling.json",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.scaling is not None and args.workers is not None:
+        parser.error("--scaling takes the worker counts itself: drop --workers")
+    if args.scaling is not None and args.smoke:
+        parser.error("--scaling and --smoke do not go together")
+    scaling = args.scaling is not None
+    workers: list[int] = args.scaling or args.workers or [1]
+    redis_url: str | None = args.redis_url
+    if redis_url is None and (scaling or max(workers) > 1):
+        redis_url = DEFAULT_REDIS_URL
     server_env: dict[str, str] = {}
     for item in args.env:
         key, sep, value = item.partition("=")
         if not sep or not key.startswith("KIWOOM_"):
             parser.error(f"--env wants KIWOOM_NAME=value, got {item!r}")
         server_env[key] = value
-    scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    names = args.scenarios or ("happy_path" if scaling else ",".join(DEFAULT_SCENARIOS))
+    scenarios = [s.strip() for s in names.split(",") if s.strip()]
     users, duration = args.users, args.duration
     if args.smoke:
         scenarios, users, duration = ["happy_path"], 10, 15
@@ -661,8 +843,20 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     if users < 1 or duration < 1:
         parser.error("--users and --duration must be positive")
     return Options(
-        scenarios, users, duration, args.out, args.port, args.smoke, server_env, args.server_log_level, not args.no_warm
-    )
+        scenarios, users, duration, args.out, args.port, args.smoke, server_env, args.server_log_level,
+        not args.no_warm, workers, redis_url, scaling,
+    )  # fmt: skip
+
+
+def worker_counts(text: str) -> list[int]:
+    """``"1,2,4"`` as ``[1, 2, 4]`` (argparse type): positive, in the order given, no repeats."""
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"worker counts are integers, got {text!r}") from exc
+    if not counts or any(n < 1 or n > 64 for n in counts) or len(set(counts)) != len(counts):
+        raise argparse.ArgumentTypeError(f"worker counts are distinct integers from 1 to 64, got {text!r}")
+    return counts
 
 
 def machine() -> dict[str, Any]:
@@ -674,6 +868,50 @@ def machine() -> dict[str, Any]:
     }
 
 
+def scaling_targets(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """What must hold however many workers share the app key (reported; 5xx also gates the exit status).
+
+    Per server (both phases of one server share its life): exactly one token issue, and no
+    more ``ka10001`` per code than one per operation (quote, info) per TTL window.
+    """
+    servers = {r["server"]: r["server_life"] for r in results.values() if r.get("server_life")}
+    tokens = {name: life["token_issues"] for name, life in servers.items()}
+    per_code = {name: life["ka10001_max_per_code"] for name, life in servers.items()}
+    allowed = {name: 2 * life["ttl_windows"] for name, life in servers.items()}
+    report: dict[str, Any] = {
+        "token_issues_per_server": {"value": tokens, "target": 1, "met": all(n == 1 for n in tokens.values())},
+        "ka10001_max_per_code": {
+            "value": per_code,
+            "target": "≤ 2 per TTL window (quote + info)",
+            "met": all(per_code[name] <= allowed[name] for name in per_code),
+        },
+    }
+    common = targets(results)
+    report["http_5xx_from_ours"] = common["http_5xx_from_ours"]
+    report["kiwoom_1700_from_fake"] = common["kiwoom_1700_from_fake"]
+    return report
+
+
+def scaling_table(results: dict[str, dict[str, Any]]) -> str:
+    """A markdown table of the scale-out runs; token issues and ka10001/code are per server life."""
+    head = (
+        "| workers | run | calls/s | p50 ms | p95 ms | p99 ms | MCP fails | HTTP 5xx | upstream/call | 1700s "
+        "| token issues (server life) | ka10001 per code, mean/max (server life) | sources |"
+    )
+    lines = [head, "|" + "---|" * 13]
+    for label, r in sorted(results.items(), key=lambda item: int(item[1].get("workers") or 0)):  # stable: run order
+        life = r.get("server_life") or {}
+        upstream = r.get("upstream") or {}
+        sources = ", ".join(f"{k} {v}" for k, v in r["sources"].items())
+        lines.append(
+            f"| {r.get('workers')} | {label} | {_fmt(r['rps'])} | {_fmt(r['p50_ms'])} | {_fmt(r['p95_ms'])} "
+            f"| {_fmt(r['p99_ms'])} | {r['failures']} | {_fmt(r['http_5xx'])} | {_fmt(r.get('upstream_per_call'))} "
+            f"| {_fmt(upstream.get('kiwoom_1700'))} | {_fmt(life.get('token_issues'))} "
+            f"| {_fmt(life.get('ka10001_per_code'))}/{_fmt(life.get('ka10001_max_per_code'))} | {sources} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
     options.out.mkdir(parents=True, exist_ok=True)
@@ -681,17 +919,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not port_is_free(port):
         port = free_port()
         log(f"port {options.port} is taken: our server runs on {port} instead")
+    if options.redis_url:
+        try:
+            check_redis(options.redis_url)
+        except RunnerError as exc:
+            log(f"load run failed: {exc}")
+            return 2
+        log(f"our server shares state through Redis at {options.redis_url} (workers: {options.workers})")
     runs = plan(options)
     steps = itertools.count(1)
     total = sum(len(run.phases) for run in runs)
     began = time.monotonic()
     results: dict[str, dict[str, Any]] = {}
-    try:
-        for run in runs:
+    failed: dict[str, str] = {}
+    for run in runs:
+        try:
             results.update(measure(run, options, steps, total, port))
-    except RunnerError as exc:
-        log(f"load run failed: {exc}")
-        return 2
+        except RunnerError as exc:
+            if len(options.workers) == 1:
+                log(f"load run failed: {exc}")
+                return 2
+            # One worker count that cannot start must not hide the figures of the others.
+            log(f"{run.label} failed: {exc}")
+            failed[run.label] = str(exc)
     add_ratios(results)
     summary: dict[str, Any] = {
         "command": " ".join(["python -m bench.loadrun", *(argv if argv is not None else sys.argv[1:])]),
@@ -699,17 +949,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         "users": options.users,
         "duration_s": options.duration,
         "port": port,
+        "workers": options.workers,
+        "redis_url": options.redis_url,
         "elapsed_s": round(time.monotonic() - began, 1),
-        "targets": targets(results),
+        "failed": failed,
+        "targets": scaling_targets(results) if options.scaling else targets(results),
         "runs": results,
     }
-    (options.out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    name = "scaling.json" if options.scaling else "summary.json"
+    (options.out / name).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     log("")
-    log(table(results))
+    log(scaling_table(results) if options.scaling else table(results))
     log("")
-    for name, target in summary["targets"].items():
-        log(f"target {name}: {target['value']} (target {target['target']}) {'met' if target['met'] else 'NOT met'}")
-    log(f"summary: {options.out / 'summary.json'} ({summary['elapsed_s']} s)")
+    for item, target in summary["targets"].items():
+        log(f"target {item}: {target['value']} (target {target['target']}) {'met' if target['met'] else 'NOT met'}")
+    log(f"summary: {options.out / name} ({summary['elapsed_s']} s)")
+    if failed:
+        log(f"gate: {len(failed)} run(s) did not start or left no figures: {', '.join(failed)}")
+        return 2
     fives = summary["targets"]["http_5xx_from_ours"]["value"]
     if fives:
         log(f"gate: our server answered {fives} HTTP 5xx")

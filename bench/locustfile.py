@@ -1,8 +1,9 @@
 """Locust load for an MCP server over streamable HTTP (ours on 8030, or a floor in ``bench/floors.py``).
 
-Each simulated user is one MCP client: ``initialize`` (the server hands out an
-``mcp-session-id``), ``notifications/initialized``, then ``tools/call`` requests carrying the
-session header, back to back (no think time: the runs measure capacity, not a day in the
+Each simulated user is one MCP client: ``initialize`` (a stateful server hands out an
+``mcp-session-id``; a stateless one, ``kiwoom-mcp --workers N``, hands out none),
+``notifications/initialized`` (202 or 200), then ``tools/call`` requests, carrying the
+session header only when there is a session, back to back (no think time: the runs measure capacity, not a day in the
 life of an assistant). Requests are named by tool (``tools/call get_stock_price``) so the
 HTML report and the JSON stats break latency down per tool.
 
@@ -33,18 +34,18 @@ from typing import Any, ClassVar
 from locust import FastHttpUser, constant, events, task
 
 from bench.mcp_wire import (
-    ACCEPT,
     CACHE_HIT_CODE,
     MIXED_WEIGHTS,
     MIXES,
-    PROTOCOL_VERSION,
-    SESSION_HEADER,
+    NOTIFICATION_ACCEPTED,
     WireError,
     initialize_body,
     initialized_notification,
     judge_tool_response,
     mixed_arguments,
     parse_rpc_response,
+    request_headers,
+    session_of,
     tool_call_body,
 )
 
@@ -85,27 +86,27 @@ class McpUser(FastHttpUser):
             raise ValueError(f"MCP_BENCH_MIX must be one of {MIXES}, got {self.mix!r}")
         self.rng = random.Random()
         self.next_id = 0
+        #: Whether ``initialize`` succeeded; apart from ``session_id``, which a stateless server never sets.
+        self.initialized = False
         self.session_id: str | None = None
         self._initialize()
 
     def _headers(self) -> dict[str, str]:
-        headers = {"accept": ACCEPT, "content-type": "application/json", "mcp-protocol-version": PROTOCOL_VERSION}
-        if self.session_id is not None:
-            headers[SESSION_HEADER] = self.session_id
-        return headers
+        return request_headers(self.session_id)
 
     def _initialize(self) -> None:
         """Open a session; on failure the next task tries again (and that failure is counted)."""
         self.next_id += 1
+        self.initialized = False
         self.session_id = None
         body = json.dumps(initialize_body(self.next_id))
         with self.client.post(
             "/mcp", data=body, headers=self._headers(), name="initialize", catch_response=True
         ) as response:
             STATS.http_status[response.status_code] += 1
-            session = response.headers.get(SESSION_HEADER) if response.headers else None
-            if response.status_code != 200 or not session:
-                response.failure(f"initialize: HTTP {response.status_code}, session {session!r}")
+            session = session_of(response.headers.get if response.headers else None)
+            if response.status_code != 200:
+                response.failure(f"initialize: HTTP {response.status_code}")
                 return
             try:
                 message = parse_rpc_response(response.content or b"", response.headers.get("content-type"))
@@ -115,6 +116,7 @@ class McpUser(FastHttpUser):
             if "error" in message:
                 response.failure(f"initialize: JSON-RPC error {message['error']}")
                 return
+            self.initialized = True
             self.session_id = session
         with self.client.post(
             "/mcp",
@@ -124,14 +126,14 @@ class McpUser(FastHttpUser):
             catch_response=True,
         ) as response:
             STATS.http_status[response.status_code] += 1
-            if response.status_code not in (200, 202):
+            if response.status_code not in NOTIFICATION_ACCEPTED:
                 response.failure(f"notifications/initialized: HTTP {response.status_code}")
 
     @task
     def call_tool(self) -> None:
-        if self.session_id is None:
+        if not self.initialized:
             self._initialize()
-            if self.session_id is None:
+            if not self.initialized:
                 return
         if self.mix == "price_only":
             tool, arguments = "get_stock_price", {"stock_code": CACHE_HIT_CODE}
@@ -154,8 +156,8 @@ class McpUser(FastHttpUser):
             STATS.http_status[status] += 1
             if status != 200:
                 reason = f"HTTP {status}"
-                if status == 404:  # the server forgot the session: open a new one next time
-                    self.session_id = None
+                if status == 404 and self.session_id is not None:  # the server forgot the session
+                    self.initialized = False  # open a new one next time
                 STATS.failures[f"{tool}: {reason}"] += 1
                 response.failure(reason)
                 return

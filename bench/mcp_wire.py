@@ -5,6 +5,11 @@ process with gevent: the unit tests (and the floors) need these functions withou
 A streamable-HTTP server may answer a POST with plain JSON or with a server-sent event
 stream (``event: message`` / ``data: {...}``); FastMCP picks SSE, the Starlette floor JSON,
 so the parser accepts both and the two are measured with the same client code.
+
+Sessions are optional: ``kiwoom-mcp --workers N`` runs *stateless* streamable HTTP (any
+worker may answer any request, so no worker can hold a session). Its ``initialize`` hands
+out no ``mcp-session-id``, and a client must then send none; :func:`session_of` and
+:func:`request_headers` keep that rule in one place for the locust user and the pre-fill.
 """
 
 from __future__ import annotations
@@ -12,13 +17,15 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 PROTOCOL_VERSION = "2025-06-18"
 ACCEPT = "application/json, text/event-stream"
 SESSION_HEADER = "mcp-session-id"
+#: What ``notifications/initialized`` may answer: 202 per the spec, 200 from some servers.
+NOTIFICATION_ACCEPTED = frozenset({200, 202})
 
 #: Where a successful result's data may come from (``data.source``); anything else is a wire fault.
 KNOWN_SOURCES = frozenset({"live", "cache", "stale", "sample", "simulated"})
@@ -72,6 +79,32 @@ def distinct_mixed_calls() -> list[tuple[str, dict[str, Any]]]:
 
 class WireError(ValueError):
     """The body is neither a JSON-RPC message nor an event stream carrying one."""
+
+
+def session_of(headers: Mapping[str, str] | Callable[[str], str | None] | None) -> str | None:
+    """The session id an ``initialize`` answer handed out; ``None`` from a stateless server.
+
+    ``headers`` is a mapping (looked up case-insensitively, as HTTP header names are) or a
+    ``get``-like callable (locust's FastHttp response headers). An empty value counts as none.
+    """
+    if headers is None:
+        return None
+    if callable(headers):
+        value = headers(SESSION_HEADER)
+    else:
+        value = next((v for k, v in headers.items() if k.lower() == SESSION_HEADER), None)
+    return (value.strip() or None) if value else None
+
+
+def request_headers(session_id: str | None) -> dict[str, str]:
+    """Headers of a POST to ``/mcp``: the session header only when the server handed one out.
+
+    A stateless server has no session to name; a made-up or stale id would only be refused.
+    """
+    headers = {"accept": ACCEPT, "content-type": "application/json", "mcp-protocol-version": PROTOCOL_VERSION}
+    if session_id is not None:
+        headers[SESSION_HEADER] = session_id
+    return headers
 
 
 def initialize_body(request_id: int, client_name: str = "bench-locust") -> dict[str, Any]:

@@ -1,9 +1,13 @@
 """Client-side pacing per api-id, so that callers wait instead of provoking 1700.
 
 Kiwoom limits each TR to about one request a second with a burst of about two (measured,
-not published). A token bucket per api-id, on an injectable clock and sleep, spaces the
-requests of every caller in this process; a reservation is taken before sleeping, so
-concurrent callers queue in order rather than racing for the same slot.
+not published), counted when requests *arrive*. A token bucket per api-id, on an
+injectable clock and sleep, lets a request go only when a token is there at the moment it
+is sent: a caller that finds the bucket empty sleeps until the next token is due, then
+checks again. Taking the token at send time (rather than reserving a slot in advance)
+keeps the spacing right even when the event loop sends late, and lets every waiter look
+at ``still_wanted`` each time it wakes, so callers queued behind the limit are released
+at once when the circuit breaker opens.
 """
 
 from __future__ import annotations
@@ -16,11 +20,22 @@ from dataclasses import dataclass
 from kiwoom.shared.link import RedisUnavailableError
 from kiwoom.shared.ratelimit import SharedBucket
 
+_EPSILON = 1e-9
+_MIN_WAIT_S = 0.001
+
 
 @dataclass(slots=True)
 class _Bucket:
     tokens: float
     updated: float
+
+
+async def _always() -> bool:
+    return True
+
+
+class PacingCancelledError(Exception):
+    """``still_wanted`` said no while waiting: the caller no longer wants to send."""
 
 
 class RatePacer:
@@ -36,8 +51,8 @@ class RatePacer:
         shared: SharedBucket | None = None,
     ) -> None:
         self.rate_per_s = rate_per_s
-        self._shared = shared
         self.burst = burst
+        self._shared = shared
         self._clock = clock
         self._sleep = sleep
         self._buckets: dict[str, _Bucket] = {}
@@ -46,8 +61,8 @@ class RatePacer:
     def enabled(self) -> bool:
         return self.rate_per_s > 0
 
-    def reserve(self, api_id: str) -> float:
-        """Take a slot for ``api_id`` now and return how long to wait before using it."""
+    def try_take(self, api_id: str) -> float:
+        """Take a token for ``api_id`` if one is there (returns 0), else the seconds until one is due."""
         if not self.enabled:
             return 0.0
         now = self._clock()
@@ -56,32 +71,35 @@ class RatePacer:
             bucket = self._buckets[api_id] = _Bucket(float(self.burst), now)
         bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate_per_s)
         bucket.updated = now
-        bucket.tokens -= 1.0
-        return 0.0 if bucket.tokens >= 0 else -bucket.tokens / self.rate_per_s
+        if bucket.tokens >= 1.0 - _EPSILON:  # a sleep of exactly the computed wait must be enough
+            bucket.tokens = max(bucket.tokens - 1.0, 0.0)
+            return 0.0
+        # At least a millisecond: on an epoch-scale clock a tinier sleep may not move time at all.
+        return max((1.0 - bucket.tokens) / self.rate_per_s, _MIN_WAIT_S)
 
-    async def acquire(self, api_id: str) -> float:
-        """Wait for a slot for ``api_id``; returns the seconds waited.
-
-        With a shared bucket the slot comes from Redis, so every worker draws on one
-        budget; while Redis is down this process's own bucket paces alone.
-        """
+    async def _try_take(self, api_id: str) -> float:
         if self._shared is not None and self.enabled:
             try:
-                wait = await self._shared.reserve(api_id)
+                return await self._shared.try_take(api_id)
             except RedisUnavailableError:
-                wait = self.reserve(api_id)
-        else:
-            wait = self.reserve(api_id)
-        if wait > 0:
-            try:
-                await self._sleep(wait)
-            except asyncio.CancelledError:
-                await self.refund(api_id)  # the call gave up (deadline): its slot goes back
-                raise
-        return wait
+                pass  # this process's own bucket paces alone until Redis is back
+        return self.try_take(api_id)
+
+    async def acquire(self, api_id: str, still_wanted: Callable[[], Awaitable[bool]] = _always) -> float:
+        """Wait until a request for ``api_id`` may be sent and take its token; returns the seconds waited.
+
+        Raises :class:`PacingCancelledError` if ``still_wanted()`` turns False while waiting.
+        """
+        waited = 0.0
+        while (wait := await self._try_take(api_id)) > 0:
+            await self._sleep(wait)
+            waited += wait
+            if not await still_wanted():
+                raise PacingCancelledError(api_id)
+        return waited
 
     async def refund(self, api_id: str) -> None:
-        """Give back a slot that was reserved but not used, so abandoned calls leave no debt."""
+        """Give back a token that was taken but not used (the request was not sent after all)."""
         if not self.enabled:
             return
         if self._shared is not None:

@@ -29,7 +29,7 @@ from kiwoom.errors import (
 )
 from kiwoom.http import Reply, post_json
 from kiwoom.observe import ClientObserver
-from kiwoom.pacing import RatePacer
+from kiwoom.pacing import PacingCancelledError, RatePacer
 from kiwoom.protocol import TR_PATHS
 
 logger = logging.getLogger("kiwoom.transport")
@@ -38,6 +38,10 @@ logger = logging.getLogger("kiwoom.transport")
 #: The guard sets it to "is the circuit breaker still closed?", so that retries and pages
 #: queued behind the rate limit do not go out once an outage has opened the breaker.
 SEND_GATE: ContextVar[Callable[[], Awaitable[bool]] | None] = ContextVar("kiwoom_send_gate", default=None)
+
+
+async def _always_send() -> bool:
+    return True
 
 
 def outcome_label(exc: KiwoomError) -> str:
@@ -83,8 +87,11 @@ class TRTransport:
         path = TR_PATHS[api_id]
         for attempt in range(2):
             token = await self._tokens.get()
-            await self._pacer.acquire(api_id)
             gate = SEND_GATE.get()
+            try:
+                await self._pacer.acquire(api_id, gate or _always_send)
+            except PacingCancelledError:
+                raise BreakerOpenError() from None
             if gate is not None and not await gate():
                 await self._pacer.refund(api_id)
                 raise BreakerOpenError()

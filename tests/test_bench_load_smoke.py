@@ -18,10 +18,11 @@ from typing import Any
 import httpx2
 import pytest
 
-from bench.floors import FLOOR_DATA, floor_envelope, starlette_app
-from bench.loadrun import bucket_quantile, read_locust
+from bench.floors import FLOOR_DATA, fastmcp_app, floor_envelope, starlette_app
+from bench.loadrun import Options, bucket_quantile, parse_args, plan, read_locust
 from bench.mcp_wire import (
     ACCEPT,
+    NOTIFICATION_ACCEPTED,
     SESSION_HEADER,
     WireError,
     distinct_mixed_calls,
@@ -30,6 +31,8 @@ from bench.mcp_wire import (
     judge_tool_response,
     parse_rpc_response,
     percentile,
+    request_headers,
+    session_of,
     tool_call_body,
 )
 
@@ -161,3 +164,66 @@ async def test_starlette_floor_answers_a_session_and_a_tool_call() -> None:
         verdict = judge_tool_response(parse_rpc_response(called.content, called.headers["content-type"]))
         assert verdict.ok
         assert verdict.source == "simulated"
+
+
+def test_session_of_finds_the_header_in_any_case_and_none_from_a_stateless_server() -> None:
+    assert session_of({"Mcp-Session-Id": "abc"}) == "abc"
+    assert session_of({"mcp-session-id": "abc"}.get) == "abc"  # locust's response.headers.get
+    assert session_of({"content-type": "text/event-stream"}) is None  # stateless: no header at all
+    assert session_of({"mcp-session-id": " "}) is None
+    assert session_of(None) is None
+
+
+def test_request_headers_carry_a_session_only_when_there_is_one() -> None:
+    assert request_headers("abc")[SESSION_HEADER] == "abc"
+    stateless = request_headers(None)
+    assert SESSION_HEADER not in stateless
+    assert stateless["accept"] == ACCEPT
+
+
+@pytest.mark.anyio
+async def test_a_stateless_server_is_spoken_to_without_a_session() -> None:
+    """The path ``kiwoom-mcp --workers N`` takes: initialize gives no session, calls send none."""
+    app = fastmcp_app(stateless=True)
+    transport = httpx2.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http,
+    ):
+        opened = await http.post("/mcp", json=initialize_body(1), headers=request_headers(None))
+        assert opened.status_code == 200
+        assert "result" in parse_rpc_response(opened.content, opened.headers["content-type"])
+        session = session_of(opened.headers)
+        assert session is None
+        notified = await http.post("/mcp", json=initialized_notification(), headers=request_headers(session))
+        assert notified.status_code in NOTIFICATION_ACCEPTED
+        body = tool_call_body(2, "get_stock_price", {"stock_code": "005930"})
+        called = await http.post("/mcp", json=body, headers=request_headers(session))
+        assert called.status_code == 200
+        assert judge_tool_response(parse_rpc_response(called.content, called.headers["content-type"])).ok
+
+
+def _options(*argv: str) -> Options:
+    return parse_args(list(argv))
+
+
+def test_scaling_plans_ours_per_worker_count_on_redis_without_floors() -> None:
+    options = _options("--scaling", "1,2,4")
+    assert options.redis_url == "redis://127.0.0.1:6379/14"
+    labels = [(run.label, run.workers) for run in plan(options)]
+    assert labels == [
+        ("happy_path-w1", 1), ("cache_hit-w1", 1), ("happy_path-w2", 2), ("cache_hit-w2", 2),
+        ("happy_path-w4", 4), ("cache_hit-w4", 4),
+    ]  # fmt: skip
+
+
+def test_default_runs_keep_their_labels_and_the_memory_backend() -> None:
+    options = _options("--scenarios", "happy_path")
+    assert (options.workers, options.redis_url) == ([1], None)
+    assert [run.label for run in plan(options) if run.target == "ours"] == ["happy_path", "cache_hit"]
+
+
+@pytest.mark.parametrize("counts", ["0", "2,2", "two"])
+def test_bad_worker_counts_are_refused(counts: str) -> None:
+    with pytest.raises(SystemExit):
+        _options("--workers", counts)

@@ -1,8 +1,8 @@
 """The per-api-id request budget of one app key, global across workers (an atomic Lua bucket).
 
-Same reservation semantics as :class:`kiwoom.pacing.RatePacer`: each call takes a slot
-and learns how long to wait for it, so callers in every process queue in one line. The
-script reads Redis's own clock, so workers with skewed clocks still agree.
+Same semantics as :class:`kiwoom.pacing.RatePacer`: a caller takes a token only when one
+is there (at send time), else learns how long until the next is due. The script reads
+Redis's own clock, so workers with skewed clocks still agree.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from kiwoom.shared.link import RedisLink
 from kiwoom.shared.tokens import app_key_id
 
-_RESERVE = """
+_TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local rate = tonumber(ARGV[1])
@@ -18,11 +18,12 @@ local burst = tonumber(ARGV[2])
 local v = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
 local tokens = tonumber(v[1]) or burst
 local ts = tonumber(v[2]) or now
-tokens = math.min(burst, tokens + (now - ts) * rate) - 1
+tokens = math.min(burst, tokens + (now - ts) * rate)
+local wait = 0
+if tokens >= 1 - 1e-9 then tokens = math.max(tokens - 1, 0) else wait = math.max((1 - tokens) / rate, 0.001) end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / rate * 1000) + 1000)
-if tokens >= 0 then return '0' end
-return tostring(-tokens / rate)
+return tostring(wait)
 """
 
 
@@ -35,9 +36,9 @@ class SharedBucket:
         self._rate = rate_per_s
         self._burst = burst
 
-    async def reserve(self, api_id: str) -> float:
-        """Seconds to wait before sending ``api_id``; raises RedisUnavailableError."""
-        script = self._link.script("reserve", _RESERVE)
+    async def try_take(self, api_id: str) -> float:
+        """0 when a token was taken for ``api_id``, else seconds until one is due; raises RedisUnavailableError."""
+        script = self._link.script("take", _TAKE)
         key = self._link.key("ratelimit", self._key_id, api_id)
         raw = await self._link.run(lambda r: script(keys=[key], args=[self._rate, self._burst], client=r))
         return float(raw)
