@@ -27,6 +27,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
+from fake_kiwoom.journal import Criteria
 from fake_kiwoom.scenario_model import Scenario, ScenarioError
 from kiwoom.config import Settings
 
@@ -52,16 +53,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class UpstreamCount(_Strict):
-    """``POST /__admin/requests/count`` criteria plus ``count`` (exactly) or ``max`` (at most)."""
+class UpstreamCount(Criteria):
+    """``POST /__admin/requests/count`` criteria (the fake's own model) plus ``count`` or ``max``."""
 
-    api_id: str | None = None
-    path: str | None = None
-    stock_code: str | None = None
-    status: int | None = None
-    fault: str | None = None
-    session: str | None = None
-    since_ts: float | None = None
     count: NonNegativeInt | None = None
     max: NonNegativeInt | None = None
 
