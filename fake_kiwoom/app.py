@@ -131,6 +131,22 @@ def _tr_headers(api_id: str, next_key: str = "") -> dict[str, str]:
     return {"api-id": api_id, "cont-yn": "Y" if next_key else "N", "next-key": next_key}
 
 
+def _safely(produce: Callable[[], Answer], api_id: str, error_headers: dict[str, str]) -> Callable[[], Answer]:
+    """``produce`` with Kiwoom errors turned into their envelopes and anything else into 1999, never a trace."""
+
+    def answer() -> Answer:
+        try:
+            return produce()
+        except KiwoomError as exc:
+            return Answer(exc.body, exc.status, error_headers, exc)
+        except Exception:
+            log.exception("unexpected error answering %s", api_id)
+            error = KiwoomError(1999, f"API ID={api_id}")
+            return Answer(error.body, error.status, {}, error)
+
+    return answer
+
+
 async def tr_endpoint(request: Request) -> Response:
     """A TR: the scenario decides first (most faults skip the real checks), then the live server's checks."""
     state = _state(request)
@@ -144,19 +160,14 @@ async def tr_endpoint(request: Request) -> Response:
     decision = _decide(state, entry, _facts(state, request, now=now, api_id=api_id, body=body), now)
 
     def answer() -> Answer:
-        try:
-            payload, headers = _answer_tr(
-                state, request, now=now, group=group, api_id=api_id, body=body, body_error=body_error
-            )
-            return Answer(payload, 200, headers)
-        except KiwoomError as exc:
-            return Answer(exc.body, exc.status, _tr_headers(api_id) if api_id else {}, exc)
-        except Exception:
-            log.exception("unexpected error answering %s", api_id)
-            error = KiwoomError(1999, f"API ID={api_id}")
-            return Answer(error.body, error.status, {}, error)
+        payload, headers = _answer_tr(
+            state, request, now=now, group=group, api_id=api_id, body=body, body_error=body_error
+        )
+        return Answer(payload, 200, headers)
 
-    delivery = await deliver(decision, answer, api_id=api_id, sleep=state.sleep)
+    delivery = await deliver(
+        decision, _safely(answer, api_id, _tr_headers(api_id) if api_id else {}), api_id=api_id, sleep=state.sleep
+    )
     _complete(entry, delivery)
     return delivery.response
 
@@ -267,19 +278,12 @@ async def _auth_call(
     decision = _decide(state, entry, facts, now)
 
     def real() -> Answer:
-        try:
-            if body is None:
-                raise body_error or KiwoomError(1517)
-            fields = answer(state, now, body)
-            return Answer({**fields, "return_code": 0, "return_msg": OK_MSG}, 200, _tr_headers(api_id))
-        except KiwoomError as exc:
-            return Answer(exc.body, exc.status, _tr_headers(api_id), exc)
-        except Exception:
-            log.exception("unexpected error answering %s", api_id)
-            error = KiwoomError(1999, f"API ID={api_id}")
-            return Answer(error.body, error.status, {}, error)
+        if body is None:
+            raise body_error or KiwoomError(1517)
+        fields = answer(state, now, body)
+        return Answer({**fields, "return_code": 0, "return_msg": OK_MSG}, 200, _tr_headers(api_id))
 
-    delivery = await deliver(decision, real, api_id=api_id, sleep=state.sleep)
+    delivery = await deliver(decision, _safely(real, api_id, _tr_headers(api_id)), api_id=api_id, sleep=state.sleep)
     _complete(entry, delivery)
     return delivery.response
 
