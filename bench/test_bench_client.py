@@ -16,7 +16,7 @@ from fake_kiwoom import FakeKiwoomConfig, create_app
 from fake_kiwoom.canned import OUTAGE_NOW
 from fake_kiwoom.scenario_model import parse_scenario
 from kiwoom import KiwoomClient, Settings
-from kiwoom.protocol import decode_price
+from kiwoom.transport.protocol import decode_price
 
 OUTAGE = parse_scenario(OUTAGE_NOW, "bench")
 

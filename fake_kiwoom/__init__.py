@@ -1,7 +1,7 @@
 """A fake of the Kiwoom Securities REST API backed by a deterministic synthetic market.
 
 ``create_app`` and ``SyntheticMarket`` are imported lazily on purpose: the market needs
-``kiwoom.krx_calendar``, and importing ``kiwoom`` pulls in the client, whose embedded
+``krx.calendar``, and importing ``kiwoom`` pulls in the client, whose embedded
 sandbox imports this package. Keeping this module free of ``kiwoom`` imports lets either
 package be imported first without a circular-import failure. The scenario schema has no
 such dependency and is exported directly.

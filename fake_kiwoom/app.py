@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kiwoom.krx_calendar import KST
+from krx.calendar import KST
 
 from .admin import admin_routes
 from .config import FakeKiwoomConfig

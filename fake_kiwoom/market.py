@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from itertools import accumulate
 
-from kiwoom.krx_calendar import KST, REGULAR_CLOSE, REGULAR_OPEN, KrxCalendar
+from krx.calendar import KST, REGULAR_CLOSE, REGULAR_OPEN, KrxCalendar
 
 from .listings import LISTINGS, Listing, Market, find_listing
 from .prices import price_limits, step_down, step_up, tick_round

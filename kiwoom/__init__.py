@@ -25,7 +25,7 @@ from kiwoom.errors import (
     StockNotFoundError,
     TokenExpiredError,
 )
-from kiwoom.krx_calendar import KrxCalendar
+from krx.calendar import KrxCalendar
 
 __version__ = "0.1.0"
 

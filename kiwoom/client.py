@@ -1,8 +1,8 @@
 """``KiwoomClient``: the seed's methods, composed from validation, transport and result shaping.
 
 Data flows one way: method → validation → :class:`~kiwoom.transport.TRTransport` (token,
-pacing, pages) → :mod:`kiwoom.http` → upstream; the TR bodies come back through
-:mod:`kiwoom.results`. Every result says where its data came from (``source``,
+pacing, pages) → :mod:`kiwoom.transport.http` → upstream; the TR bodies come back through
+:mod:`kiwoom.operations.results`. Every result says where its data came from (``source``,
 ``environment``) and when (``timestamp``, Korea time).
 """
 
@@ -18,25 +18,25 @@ from typing import Any
 
 import httpx2
 
-from kiwoom import results, validation
-from kiwoom.auth import TokenManager
 from kiwoom.base import BaseMCPClient
 from kiwoom.config import Mode, Settings
 from kiwoom.errors import EmptyResponseError, InvalidInputError, KiwoomError
-from kiwoom.guard import Guard
-from kiwoom.krx_calendar import KST, SESSION_NAMES_KO, KrxCalendar
 from kiwoom.observe import ClientObserver
-from kiwoom.pacing import RatePacer
-from kiwoom.protocol import MARKET_CODES, TR_PATHS
+from kiwoom.operations import results, validation
+from kiwoom.operations.search import rank_matches
 from kiwoom.resilience import CircuitBreaker
+from kiwoom.resilience.guard import Guard
 from kiwoom.sandbox import sandbox_transport
-from kiwoom.search import rank_matches
-from kiwoom.shared.breaker import LocalBreaker, SharedBreaker
-from kiwoom.shared.cache import SharedCache
-from kiwoom.shared.link import RedisLink
-from kiwoom.shared.ratelimit import SharedBucket
-from kiwoom.shared.tokens import SharedTokens
-from kiwoom.transport import TRTransport
+from kiwoom.state.redis.breaker import LocalBreaker, SharedBreaker
+from kiwoom.state.redis.budget import SharedBucket
+from kiwoom.state.redis.link import RedisLink
+from kiwoom.state.redis.results import SharedCache
+from kiwoom.state.redis.tokens import SharedTokens
+from kiwoom.transport.pacing import RatePacer
+from kiwoom.transport.protocol import MARKET_CODES, TR_PATHS
+from kiwoom.transport.tokens import TokenManager
+from kiwoom.transport.tr import TRTransport
+from krx.calendar import KST, SESSION_NAMES_KO, KrxCalendar
 
 logger = logging.getLogger("kiwoom.client")
 
@@ -296,7 +296,7 @@ class KiwoomClient(BaseMCPClient):
     async def _guarded(
         self, operation: str, params: dict[str, Any], load: Callable[[], Awaitable[dict[str, Any]]]
     ) -> dict[str, Any]:
-        """Run ``load`` through the cache, breaker, retries and fallback (see :mod:`kiwoom.guard`)."""
+        """Run ``load`` through the cache, breaker, retries and fallback (see :mod:`kiwoom.resilience.guard`)."""
 
         async def fresh() -> dict[str, Any]:
             return {**(await load()), **self._meta()}

@@ -24,7 +24,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kiwoom.errors import ConfigurationError
-from kiwoom.protocol import MOCK_HOST, REAL_HOST
+from kiwoom.transport.protocol import MOCK_HOST, REAL_HOST
 
 #: Keys the embedded sandbox accepts; they are not secrets and reach no real server.
 SANDBOX_APP_KEY = "sandbox-app-key"

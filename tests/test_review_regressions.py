@@ -15,12 +15,12 @@ from fake_kiwoom.scenario_model import parse_scenario
 from kiwoom import KiwoomClient, Settings
 from kiwoom.mcp import KiwoomMCPServer, ServerSettings
 from kiwoom.mcp.http_app import build_http_app
+from kiwoom.operations.results import quote
 from kiwoom.resilience import CircuitBreaker
-from kiwoom.results import quote
-from kiwoom.shared import RedisLink, RedisUnavailableError
-from kiwoom.shared.breaker import SharedBreaker
-from tests.redis_support import namespace, shared_redis_url
-from tests.test_client_resilience import burst, harness
+from kiwoom.state.redis import RedisLink, RedisUnavailableError
+from kiwoom.state.redis.breaker import SharedBreaker
+from tests.kiwoom.test_client_resilience import burst, harness
+from tests.support.redis import namespace, shared_redis_url
 
 pytestmark = pytest.mark.anyio
 

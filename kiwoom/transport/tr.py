@@ -1,0 +1,138 @@
+"""One TR call: headers, the single token re-issue, pacing and continuation pages.
+
+This layer knows the Kiwoom request shape (``api-id``, ``authorization``, ``cont-yn``,
+``next-key``) but nothing about what a TR means; :mod:`kiwoom.client` turns pages into
+results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any
+
+import httpx2
+
+from kiwoom.errors import (
+    BreakerOpenError,
+    KiwoomAPIError,
+    KiwoomError,
+    KiwoomHTTPError,
+    KiwoomResponseError,
+    KiwoomTimeoutError,
+    KiwoomTransportError,
+    TokenExpiredError,
+)
+from kiwoom.observe import ClientObserver
+from kiwoom.transport.http import Reply, post_json
+from kiwoom.transport.pacing import PacingCancelledError, RatePacer
+from kiwoom.transport.protocol import TR_PATHS
+from kiwoom.transport.tokens import TokenManager
+
+logger = logging.getLogger("kiwoom.transport")
+
+#: Asked right before each request is sent (after any pacing wait): False stops the call.
+#: The guard sets it to "is the circuit breaker still closed?", so that retries and pages
+#: queued behind the rate limit do not go out once an outage has opened the breaker.
+SEND_GATE: ContextVar[Callable[[], Awaitable[bool]] | None] = ContextVar("kiwoom_send_gate", default=None)
+
+
+async def _always_send() -> bool:
+    return True
+
+
+def outcome_label(exc: KiwoomError) -> str:
+    """A short label of a failed exchange for metrics: a status, a detail code or a failure kind."""
+    if isinstance(exc, KiwoomAPIError):
+        return str(exc.code if exc.code is not None else exc.status_code)
+    if isinstance(exc, KiwoomHTTPError):
+        return str(exc.status_code)
+    if isinstance(exc, KiwoomTimeoutError):
+        return "timeout"
+    if isinstance(exc, KiwoomTransportError):
+        return "transport_error"
+    if isinstance(exc, KiwoomResponseError):
+        return "bad_response"
+    return type(exc).__name__
+
+
+class TRTransport:
+    """Sends TRs with a valid token, paced per api-id, following pages on request."""
+
+    def __init__(
+        self,
+        http: httpx2.AsyncClient,
+        tokens: TokenManager,
+        pacer: RatePacer,
+        *,
+        page_delay_s: float = 0.2,
+        max_pages: int = 20,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        observer: ClientObserver | None = None,
+    ) -> None:
+        self._http = http
+        self._tokens = tokens
+        self._pacer = pacer
+        self._page_delay_s = page_delay_s
+        self._max_pages = max_pages
+        self._sleep = sleep
+        self.observer = observer or ClientObserver()
+        self.requests_sent = 0
+
+    async def request(self, api_id: str, body: dict[str, Any], *, next_key: str | None = None) -> Reply:
+        """One page of ``api_id``; on 8005/8031/8103 a new token is issued and the page asked once more."""
+        path = TR_PATHS[api_id]
+        for attempt in range(2):
+            token = await self._tokens.get()
+            gate = SEND_GATE.get()
+            try:
+                await self._pacer.acquire(api_id, gate or _always_send)
+            except PacingCancelledError:
+                raise BreakerOpenError() from None
+            if gate is not None and not await gate():
+                await self._pacer.refund(api_id)
+                raise BreakerOpenError()
+            headers = {"api-id": api_id, "authorization": f"Bearer {token.value}"}
+            if next_key:
+                headers["cont-yn"] = "Y"
+                headers["next-key"] = next_key
+            self.requests_sent += 1
+            started = time.perf_counter()
+            try:
+                reply = await post_json(self._http, path, body, api_id=api_id, headers=headers)
+            except TokenExpiredError as exc:
+                self.observer.upstream_request(api_id, str(exc.code), time.perf_counter() - started)
+                if attempt:
+                    raise
+                logger.warning("토큰 거부됨 (%s), 재발급 후 1회 재요청: %s", exc.code, api_id)
+                await self._tokens.invalidate(token)
+                continue
+            except KiwoomError as exc:
+                self.observer.upstream_request(api_id, outcome_label(exc), time.perf_counter() - started)
+                raise
+            self.observer.upstream_request(api_id, str(reply.status_code), reply.elapsed_s)
+            return reply
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def pages(
+        self,
+        api_id: str,
+        body: dict[str, Any],
+        *,
+        enough: Callable[[list[Reply]], bool] = lambda _pages: False,
+    ) -> list[Reply]:
+        """Follow ``cont-yn``/``next-key`` with the same body until done, ``enough`` or ``max_pages``."""
+        replies = [await self.request(api_id, body)]
+        while replies[-1].cont_yn and not enough(replies):
+            if not replies[-1].next_key:
+                raise KiwoomResponseError(api_id, "cont-yn=Y 이지만 next-key 없음")
+            if len(replies) >= self._max_pages:
+                logger.info("%s: %d 페이지에서 연속조회 중단 (max_pages)", api_id, len(replies))
+                break
+            if self._page_delay_s:
+                await self._sleep(self._page_delay_s)
+            replies.append(await self.request(api_id, body, next_key=replies[-1].next_key))
+        return replies

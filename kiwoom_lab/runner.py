@@ -1,0 +1,237 @@
+"""Run one scenario end to end: the fake on a real socket, the real client, then the checks.
+
+``run_scenario`` is the library entry point (tests call it; the CLI prints and draws its
+``RunReport``). Per run it starts a fresh fake with the scenario loaded, builds a
+``KiwoomClient`` with the scenario's settings and a timeline recorder as its observer,
+calls the tool as ``expect`` says, reads the fake's journal and counts through the admin
+API, asks the client for its breaker state, and only then closes the client (closing
+revokes the token, which would otherwise show up in the counts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx2
+
+from fake_kiwoom import FakeKiwoomConfig, create_app
+from fake_kiwoom.scenario_model import Scenario, load_scenario
+from kiwoom.client import KiwoomClient
+from kiwoom.config import Settings
+from kiwoom_lab.checks import CallOutcome, Check, Observed, check_all
+from kiwoom_lab.clock import Clock, RealClock, VirtualClock
+from kiwoom_lab.server import serve
+from kiwoom_lab.spec import Expect, build_settings, parse_expect
+from kiwoom_lab.timeline import Event, TimelineRecorder, merge
+
+
+@dataclass(slots=True)
+class RunReport:
+    """What one run did and whether it met its expectations."""
+
+    scenario: Scenario
+    expect: Expect
+    source: str
+    events: list[Event]
+    calls: list[CallOutcome]
+    checks: list[Check]
+    journal: list[dict[str, Any]]
+    wall_s: float
+
+    @property
+    def passed(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    @property
+    def clock(self) -> str:
+        return self.expect.clock
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario.name,
+            "file": self.source,
+            "description": self.scenario.description,
+            "clock": self.clock,
+            "passed": self.passed,
+            "wall_s": round(self.wall_s, 3),
+            "checks": [c.to_dict() for c in self.checks],
+            "calls": [
+                {"index": c.index, "t": c.started, "duration_s": c.duration_s, "source": c.source, "error": c.error}
+                for c in self.calls
+            ],
+            "timeline": [e.to_dict() for e in self.events],
+            "journal": self.journal,
+        }
+
+
+async def invoke(client: KiwoomClient, expect: Expect) -> dict[str, Any]:
+    """Call ``expect.tool`` the way a user of the client would."""
+    tool, code, args = expect.tool, expect.stock_code, expect.args
+    if tool == "get_stock_prices":
+        return await client.get_stock_prices(code if isinstance(code, list) else [code], **args)
+    if isinstance(code, list):
+        code = code[0]
+    if tool == "search_stock":
+        return await client.search_stock(str(args.get("query", code)))
+    if tool == "get_account_info":
+        return await client.get_account_info()
+    if tool == "get_market_status":
+        return await client.get_market_status()
+    method = getattr(client, tool)
+    result: dict[str, Any] = await method(code, **args)
+    return result
+
+
+def tool_arguments(expect: Expect) -> dict[str, Any]:
+    """The MCP tool arguments for ``expect.tool``, as an assistant would send them."""
+    tool, code, args = expect.tool, expect.stock_code, dict(expect.args)
+    if tool == "get_stock_prices":
+        return {"stock_codes": code if isinstance(code, list) else [code], **args}
+    if isinstance(code, list):
+        code = code[0]
+    if tool == "search_stock":
+        return {"query": str(args.get("query", code))}
+    if tool in ("get_account_info", "get_market_status"):
+        return {}
+    return {"stock_code": code, **args}
+
+
+class ToolFailedError(RuntimeError):
+    """The MCP tool answered ``success: false`` (recorded like a client exception)."""
+
+
+async def invoke_tool(mcp: Any, expect: Expect) -> dict[str, Any]:
+    """Call ``expect.tool`` through the MCP server, as an assistant would, and unwrap the envelope."""
+    result = await mcp.call_tool(expect.tool, tool_arguments(expect), raise_on_error=False)
+    envelope: dict[str, Any] = result.structured_content or {}
+    if not envelope.get("success"):
+        raise ToolFailedError(f"{envelope.get('message')}: {envelope.get('error')}")
+    data: dict[str, Any] = envelope["data"]
+    return data
+
+
+async def _count(admin: httpx2.AsyncClient, criteria: dict[str, Any]) -> int:
+    response = await admin.post("/__admin/requests/count", json=criteria)
+    response.raise_for_status()
+    return int(response.json()["count"])
+
+
+async def _load(base_url: str, scenario: Scenario) -> None:
+    async with httpx2.AsyncClient(base_url=base_url, timeout=10.0) as admin:
+        response = await admin.put("/__admin/scenario", content=scenario.model_dump_json())
+        response.raise_for_status()
+
+
+async def _exercise(
+    scenario: Scenario, expect: Expect, settings: Settings, *, clock: Clock, base_url: str, via: str = "client"
+) -> tuple[Observed, list[Event]]:
+    t0 = clock.now()
+    recorder = TimelineRecorder(clock.now, t0)
+    timing: dict[str, Any] = {"sleep": clock.sleep, "clock": clock.now}
+    if clock.virtual:
+        timing["monotonic"] = clock.now
+    client = KiwoomClient(settings, observer=recorder, **timing)
+    calls: list[CallOutcome] = []
+    async with contextlib.AsyncExitStack() as stack:
+        mcp = await _mcp_session(stack, client) if via == "mcp" else None
+        seen = await _calls(
+            scenario, expect, client=client, mcp=mcp, clock=clock, recorder=recorder, base_url=base_url, calls=calls
+        )
+    return seen, merge(recorder.events, seen.journal, t0)
+
+
+async def _mcp_session(stack: contextlib.AsyncExitStack, client: KiwoomClient) -> Any:
+    """An in-memory MCP session with a KiwoomMCPServer around ``client`` (its lifespan connects it)."""
+    from fastmcp import Client
+
+    from kiwoom.mcp.server import KiwoomMCPServer
+
+    return await stack.enter_async_context(Client(KiwoomMCPServer(client).fastmcp))
+
+
+async def _calls(
+    scenario: Scenario,
+    expect: Expect,
+    *,
+    client: KiwoomClient,
+    mcp: Any,
+    clock: Clock,
+    recorder: TimelineRecorder,
+    base_url: str,
+    calls: list[CallOutcome],
+) -> Observed:
+    try:
+        for index in range(expect.calls):
+            if index and index == expect.load_after_calls:
+                await _load(base_url, scenario)
+                recorder.scenario_loaded(scenario.name)
+            gap = expect.gap_before(index)
+            if gap:
+                await clock.sleep(gap)
+            slot = recorder.begin_call(index)
+            started = clock.now()
+            result: dict[str, Any] | None = None
+            error: str | None = None
+            try:
+                result = await (invoke_tool(mcp, expect) if mcp is not None else invoke(client, expect))
+            except Exception as exc:  # a lesson may be that the client raises: record it, check it
+                error = f"{type(exc).__name__}: {exc}"
+            duration = clock.now() - started
+            recorder.end_call(slot, index, duration, result, error)
+            calls.append(CallOutcome(index, started - recorder.t0, duration, result, error))
+        breaker = str((await client.health())["breaker"]["state"])
+        async with httpx2.AsyncClient(base_url=base_url, timeout=10.0) as admin:
+            response = await admin.get("/__admin/requests")
+            response.raise_for_status()
+            journal: list[dict[str, Any]] = response.json()["requests"]
+            counts = [await _count(admin, spec.criteria()) for spec in expect.upstream()]
+            token_issues = await _count(admin, {"api_id": "au10001"})
+    finally:
+        await client.close()
+    return Observed(calls, journal, counts, token_issues, breaker, clock.virtual)
+
+
+def run_scenario(
+    scenario: Scenario,
+    *,
+    base_settings: Settings | None = None,
+    overrides: dict[str, str] | None = None,
+    source: str = "<scenario>",
+    via: str = "client",
+) -> RunReport:
+    """Run ``scenario`` against a fresh fake on a loopback socket and check its ``expect`` block.
+
+    ``base_settings`` replaces the client defaults under the scenario's own settings;
+    ``overrides`` (``KIWOOM_*`` names) go on top, for experiments. ``via="mcp"`` makes the
+    calls as MCP tool calls through a ``KiwoomMCPServer`` around the client. Raises ``ScenarioError``
+    when the ``expect`` block is invalid; a failing client call is recorded, not raised.
+    """
+    expect = parse_expect(scenario, source)
+    clock: Clock = VirtualClock() if expect.clock == "virtual" else RealClock()
+    at_start = scenario if expect.load_after_calls == 0 else None
+    app = create_app(FakeKiwoomConfig(seed=scenario.seed), clock=clock.now, sleep=clock.server_sleep, scenario=at_start)
+    wall_start = time.perf_counter()
+    with serve(app, before_stop=clock.stop) as base_url:
+        settings = build_settings(expect.settings, base_url, base_settings=base_settings, overrides=overrides)
+        seen, events = asyncio.run(_exercise(scenario, expect, settings, clock=clock, base_url=base_url, via=via))
+    return RunReport(
+        scenario=scenario,
+        expect=expect,
+        source=source,
+        events=events,
+        calls=seen.calls,
+        checks=check_all(expect, seen),
+        journal=seen.journal,
+        wall_s=time.perf_counter() - wall_start,
+    )
+
+
+def run_file(path: str | Path, *, overrides: dict[str, str] | None = None, via: str = "client") -> RunReport:
+    """Load, validate and run one scenario file (``ScenarioError`` if it is invalid)."""
+    scenario = load_scenario(path)
+    return run_scenario(scenario, overrides=overrides, source=str(path), via=via)

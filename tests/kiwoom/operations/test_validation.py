@@ -1,0 +1,75 @@
+"""Argument validation: every rule names the argument and the rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kiwoom.errors import InvalidInputError
+from kiwoom.operations import validation
+
+
+@pytest.mark.parametrize("code", ["005930", "000660", "0000J0", "005930_NX", "005930_AL", " 005930 "])
+def test_valid_stock_codes(code: str) -> None:
+    assert validation.stock_code(code) == code.strip()
+
+
+@pytest.mark.parametrize("code", ["", "5930", "0059300", "A005930", "005930_XX", "삼성전자", "abcdef", "00593o"])
+def test_invalid_stock_codes_name_the_argument(code: str) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        validation.stock_code(code)
+    assert info.value.field == "stock_code"
+    assert "6자리" in info.value.rule
+
+
+@given(st.one_of(st.integers(), st.none(), st.lists(st.text()), st.floats()))
+def test_non_string_codes_rejected(value: Any) -> None:
+    with pytest.raises(InvalidInputError):
+        validation.stock_code(value)
+
+
+def test_batch_limits() -> None:
+    assert validation.stock_codes(["005930", "005930", "000660"]) == ["005930", "000660"]
+    with pytest.raises(InvalidInputError, match="최대 100개"):
+        validation.stock_codes([f"{i:06d}" for i in range(101)])
+    with pytest.raises(InvalidInputError, match="1개 이상"):
+        validation.stock_codes([])
+    with pytest.raises(InvalidInputError, match="list"):
+        validation.stock_codes("005930")
+    with pytest.raises(InvalidInputError) as info:
+        validation.stock_codes(["005930", "bad"])
+    assert info.value.field == "stock_codes[1]"
+
+
+def test_interval_and_days() -> None:
+    assert validation.interval("day") == "day"
+    assert validation.interval("5m") == "5m"
+    with pytest.raises(InvalidInputError, match="interval"):
+        validation.interval("2m")
+    assert validation.days(1000, "day") == 1000
+    with pytest.raises(InvalidInputError, match="1 이상 30 이하"):
+        validation.days(31, "1m")
+    with pytest.raises(InvalidInputError, match="정수"):
+        validation.days(True, "day")
+    with pytest.raises(InvalidInputError, match="1 이상"):
+        validation.days(0, "day")
+
+
+def test_search_query_rules() -> None:
+    assert validation.search_query(" 삼성 ") == "삼성"
+    with pytest.raises(InvalidInputError, match="query"):
+        validation.search_query("   ")
+    with pytest.raises(InvalidInputError, match="50자"):
+        validation.search_query("x" * 51)
+
+
+@given(st.text(alphabet="0123456789", min_size=7, max_size=14))
+def test_masked_account_hides_the_middle(account: str) -> None:
+    masked = validation.mask_account(account)
+    assert len(masked) == len(account)
+    assert masked[:4] == account[:4]
+    assert masked[-2:] == account[-2:]
+    assert set(masked[4:-2]) == {"*"}
