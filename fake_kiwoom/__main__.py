@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from .app import create_app
 from .config import FakeKiwoomConfig
 from .scenario_model import Scenario, ScenarioError, load_scenario
 
@@ -65,8 +66,6 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario | None:
 
 
 def build_app(args: argparse.Namespace) -> Starlette:
-    from . import create_app
-
     return create_app(config_from_args(args), scenario=scenario_from_args(args))
 
 

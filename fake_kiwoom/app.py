@@ -39,7 +39,8 @@ from .ratelimit import RateLimiter
 from .scenario_engine import DEFAULT_SESSION, SESSION_HEADER, Decision, RequestFacts, ScenarioEngine
 from .scenario_model import Scenario
 from .state import FakeState
-from .trs import KNOWN_GROUPS, TrRequest, tr_table
+from .tr_types import TrRequest
+from .trs import KNOWN_GROUPS, TR_TABLE
 
 log = logging.getLogger("fake_kiwoom")
 
@@ -184,7 +185,7 @@ def _answer_tr(
 ) -> tuple[dict[str, object], dict[str, str]]:
     if not api_id:
         raise KiwoomError(1501)
-    spec = tr_table().get(api_id)
+    spec = TR_TABLE.get(api_id)
     if spec is None:
         raise KiwoomError(1505, f"API ID={api_id}")
     if spec.group != group:

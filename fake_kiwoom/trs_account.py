@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .accounts import Position, account_for, positions
 from .prices import padded
-from .trs import TrRequest, TrResult, require_choice
+from .tr_types import TrRequest, TrResult, require_choice
 
 EXCHANGES: tuple[str, ...] = ("KRX", "NXT")
 

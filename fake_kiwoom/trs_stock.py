@@ -14,23 +14,15 @@ from .listings import (
     KNOWN_MARKET_TYPES,
     MARKET_CODES,
     MARKET_NAMES_KO,
-    Listing,
     find_listing,
     listings_in,
     split_venue,
 )
 from .market import OrderBook, Quote, SyntheticMarket
 from .prices import rate, sign_code, signed, signed_price, tick_floor
-from .trs import TrRequest, TrResult
+from .tr_types import TrRequest, TrResult, require_listing
 
 MAX_WATCHLIST = 100
-
-
-def _listing(stk_cd: str) -> Listing:
-    found = find_listing(stk_cd)
-    if found is None or split_venue(stk_cd)[0] != found.code:
-        raise KiwoomError(1902, f"종목코드={stk_cd}")
-    return found
 
 
 def price_fields(q: Quote) -> dict[str, str]:
@@ -54,7 +46,7 @@ def price_fields(q: Quote) -> dict[str, str]:
 def ka10001(req: TrRequest) -> TrResult:
     """주식기본정보: identity, fundamentals, 250-day and year extremes, the day's prices."""
     stk_cd = req.body["stk_cd"]
-    listing = _listing(stk_cd)
+    listing = require_listing(stk_cd)
     m = req.market
     q = m.quote(listing.code, req.now)
     p = q.prev_close
@@ -121,7 +113,7 @@ def _book_fields(book: OrderBook, prev: int) -> dict[str, str]:
 def ka10004(req: TrRequest) -> TrResult:
     """주식호가: ten ask and ten bid levels around the current price, totals that add up."""
     stk_cd = req.body["stk_cd"]
-    listing = _listing(stk_cd)
+    listing = require_listing(stk_cd)
     q = req.market.quote(listing.code, req.now)
     book = req.market.order_book(listing.code, req.now)
     fields: dict[str, object] = {
@@ -138,7 +130,7 @@ def ka10004(req: TrRequest) -> TrResult:
 def ka10007(req: TrRequest) -> TrResult:
     """시세표성정보: the quote screen, including the order book's ten levels."""
     stk_cd = req.body["stk_cd"]
-    listing = _listing(stk_cd)
+    listing = require_listing(stk_cd)
     q = req.market.quote(listing.code, req.now)
     book = req.market.order_book(listing.code, req.now)
     p = q.prev_close

@@ -2,7 +2,7 @@
 
 Public surface (everything else is private)::
 
-    from kiwoom import KiwoomClient, Settings
+    from kiwoom import KiwoomClient, KiwoomMCPServer, Settings
     async with KiwoomClient() as client:          # no keys: the embedded sandbox
         quote = await client.get_stock_price("005930")
 """
@@ -11,6 +11,7 @@ from kiwoom.base import BaseMCPClient
 from kiwoom.client import KiwoomClient
 from kiwoom.config import Mode, Settings
 from kiwoom.errors import (
+    BreakerOpenError,
     ConfigurationError,
     EmptyResponseError,
     InvalidInputError,
@@ -22,15 +23,19 @@ from kiwoom.errors import (
     KiwoomTimeoutError,
     KiwoomTransportError,
     RateLimitError,
+    RedisUnavailableError,
+    RetriesExhausted,
     StockNotFoundError,
     TokenExpiredError,
 )
+from kiwoom.mcp.server import KiwoomMCPServer
 from krx.calendar import KrxCalendar
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BaseMCPClient",
+    "BreakerOpenError",
     "ConfigurationError",
     "EmptyResponseError",
     "InvalidInputError",
@@ -39,12 +44,15 @@ __all__ = [
     "KiwoomClient",
     "KiwoomError",
     "KiwoomHTTPError",
+    "KiwoomMCPServer",
     "KiwoomResponseError",
     "KiwoomTimeoutError",
     "KiwoomTransportError",
     "KrxCalendar",
     "Mode",
     "RateLimitError",
+    "RedisUnavailableError",
+    "RetriesExhausted",
     "Settings",
     "StockNotFoundError",
     "TokenExpiredError",

@@ -8,9 +8,9 @@ import contextlib
 import logging
 import sys
 
-from kiwoom.mcp.runner import serve_workers
 from kiwoom.mcp.server import KiwoomMCPServer
 from kiwoom.mcp.settings import DEFAULT_PORT, ServerSettings
+from kiwoom.mcp.workers import serve_workers
 
 
 def main(argv: list[str] | None = None) -> None:

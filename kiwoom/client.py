@@ -18,25 +18,20 @@ from typing import Any
 
 import httpx2
 
+from kiwoom import wiring
 from kiwoom.base import BaseMCPClient
 from kiwoom.config import Mode, Settings
 from kiwoom.errors import EmptyResponseError, InvalidInputError, KiwoomError
 from kiwoom.observe import ClientObserver
 from kiwoom.operations import results, validation
+from kiwoom.operations.market_status import STATUS_BASIS, market_status
 from kiwoom.operations.search import rank_matches
-from kiwoom.resilience import CircuitBreaker
-from kiwoom.resilience.guard import Guard
+from kiwoom.resilience.guard import Fallback
 from kiwoom.sandbox import sandbox_transport
-from kiwoom.state.redis.breaker import LocalBreaker, SharedBreaker
-from kiwoom.state.redis.budget import SharedBucket
-from kiwoom.state.redis.link import RedisLink
-from kiwoom.state.redis.results import SharedCache
-from kiwoom.state.redis.tokens import SharedTokens
-from kiwoom.transport.pacing import RatePacer
 from kiwoom.transport.protocol import MARKET_CODES, TR_PATHS
 from kiwoom.transport.tokens import TokenManager
 from kiwoom.transport.tr import TRTransport
-from krx.calendar import KST, SESSION_NAMES_KO, KrxCalendar
+from krx.calendar import KST, KrxCalendar
 
 logger = logging.getLogger("kiwoom.client")
 
@@ -67,51 +62,17 @@ class KiwoomClient(BaseMCPClient):
         self.calendar = calendar or KrxCalendar()
         self.observer = observer or ClientObserver()
         self.storage = self.settings.storage_backend()
-        self.link: RedisLink | None = None
-        shared_cache: SharedCache | None = None
-        breaker: Callable[[CircuitBreaker], LocalBreaker] = LocalBreaker
-        if self.storage == "redis":
-            assert self.settings.redis_url is not None
-            link = self.link = RedisLink(
-                self.settings.redis_url,
-                namespace=self.settings.redis_namespace,
-                timeout_s=self.settings.redis_timeout_s,
-                retry_s=self.settings.redis_retry_s,
-                on_health=lambda ok: self.observer.storage("redis", ok),
-                monotonic=monotonic,
-            )
-            shared_cache = SharedCache(link, wall=clock, stale_window_s=self.settings.stale_if_error_s)
-
-            def breaker(local: CircuitBreaker) -> LocalBreaker:
-                return SharedBreaker(
-                    link,
-                    local,
-                    failure_threshold=self.settings.breaker_failures,
-                    cooldown_s=self.settings.breaker_cooldown_s,
-                    on_change=lambda old, new: self.observer.breaker(old, new),  # noqa: PLW0108 - observer is swappable
-                )
-
-        self.guard = Guard(
-            self.settings,
-            monotonic=monotonic,
-            sleep=sleep,
-            observer=lambda: self.observer,
-            shared=shared_cache,
-            breaker=breaker,
-            meta=self._meta,
+        self._wiring = wiring.build(
+            self.settings, wall=clock, monotonic=monotonic, sleep=sleep, observer=lambda: self.observer, meta=self._meta
         )
+        self.guard = self._wiring.guard
         self._injected_transport = transport
         self._clock = clock
-        self._monotonic = monotonic
-        self._sleep = sleep
         self._stack: contextlib.AsyncExitStack | None = None
         self._http: httpx2.AsyncClient | None = None
         self._tokens: TokenManager | None = None
         self._transport: TRTransport | None = None
         self._account_no = ""
-        self._listing: list[dict[str, Any]] | None = None
-        self._listing_at = 0.0
-        self._listing_lock = asyncio.Lock()
         self.last_error: str | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -158,35 +119,7 @@ class KiwoomClient(BaseMCPClient):
         )
         self._stack = stack
         self._account_no = account_no
-        self._tokens = TokenManager(
-            self._http,
-            app_key,
-            app_secret,
-            clock=self._clock,
-            refresh_margin_s=self.settings.token_refresh_margin_s,
-            shared=SharedTokens(self.link, app_key) if self.link is not None else None,
-            sleep=self._sleep,
-            monotonic=self._monotonic,
-            issue_timeout_s=self.timeout,
-        )
-        rate = self.settings.rate_limit_per_s * self.settings.rate_limit_margin
-        burst = self.settings.rate_limit_burst
-        pacer = RatePacer(
-            rate,
-            burst,
-            clock=self._monotonic,
-            sleep=self._sleep,
-            shared=SharedBucket(self.link, app_key, rate, burst) if self.link is not None and rate > 0 else None,
-        )
-        self._transport = TRTransport(
-            self._http,
-            self._tokens,
-            pacer,
-            page_delay_s=self.settings.page_delay_s,
-            max_pages=self.settings.max_pages,
-            sleep=self._sleep,
-            observer=self.observer,
-        )
+        self._tokens, self._transport = self._wiring.connection(self._http, app_key, app_secret, self.observer)
 
     async def close(self) -> bool:
         """Revoke the token (au10002) and close the HTTP pool; safe to call twice.
@@ -202,8 +135,7 @@ class KiwoomClient(BaseMCPClient):
             except TimeoutError:
                 logger.warning("접근토큰 폐기 시간 초과 (%.0f초): 폐기 생략", self.settings.close_timeout_s)
         await self._close_http()
-        if self.link is not None:
-            await self.link.close()
+        await self._wiring.storage.close()
         self._connected = False
         return revoked
 
@@ -214,15 +146,13 @@ class KiwoomClient(BaseMCPClient):
             await stack.aclose()
 
     async def health(self) -> dict[str, Any]:
-        if self.link is not None:
-            await self.link.ping()  # bounded; refreshes the storage state the report shows
         report = await super().health()
         report.update(
             mode=self.mode.value,
             simulated=self.simulated,
             token_valid=self._tokens.is_valid() if self._tokens else False,
             last_error=self.last_error,
-            storage=self._storage_health(),
+            storage=await self._wiring.storage.report(),
             **(await self.guard.health()),
         )
         return report
@@ -242,17 +172,6 @@ class KiwoomClient(BaseMCPClient):
         self.last_error = None
         self._connected = True
         return True
-
-    def _storage_health(self) -> dict[str, Any]:
-        if self.link is None:
-            return {"backend": "memory", "healthy": True, "serving_from": "memory"}
-        return {
-            "backend": "redis",
-            "namespace": self.link.namespace,
-            "healthy": self.link.healthy,
-            "serving_from": "redis" if self.link.healthy else "memory",
-            "last_error": self.link.last_error,
-        }
 
     def attach_observer(self, observer: ClientObserver) -> None:
         """Report to ``observer`` from now on (the MCP server attaches its metrics here)."""
@@ -294,14 +213,19 @@ class KiwoomClient(BaseMCPClient):
         }
 
     async def _guarded(
-        self, operation: str, params: dict[str, Any], load: Callable[[], Awaitable[dict[str, Any]]]
+        self,
+        operation: str,
+        params: dict[str, Any],
+        load: Callable[[], Awaitable[dict[str, Any]]],
+        *,
+        fallback: Fallback | None = None,
     ) -> dict[str, Any]:
         """Run ``load`` through the cache, breaker, retries and fallback (see :mod:`kiwoom.resilience.guard`)."""
 
         async def fresh() -> dict[str, Any]:
             return {**(await load()), **self._meta()}
 
-        return await self.guard.run(operation, params, fresh)
+        return await self.guard.run(operation, params, fresh, fallback=fallback)
 
     # ------------------------------------------------------------------ the seed's methods
 
@@ -403,14 +327,16 @@ class KiwoomClient(BaseMCPClient):
         return await self._guarded("get_orderbook", {"stock_code": code}, load)
 
     async def search_stock(self, query: str) -> dict[str, Any]:
-        """Stocks whose code, Korean name or English name matches ``query`` (ka10099 listing)."""
+        """Stocks whose code, Korean name or English name matches ``query``.
+
+        The search runs over the cached ka10099 listing, so the result's ``source`` is the
+        listing's: ``cache`` once it has been loaded, ``sample`` (no matches) if it never could be.
+        """
         text = validation.search_query(query)
 
-        async def load() -> dict[str, Any]:
-            matches = rank_matches(await self._load_listing(), text)[:MAX_SEARCH_RESULTS]
-            return {"query": text, "count": len(matches), "results": matches}
-
-        return await self._guarded("search_stock", {"query": text}, load)
+        listing = await self._stock_listing()
+        matches = rank_matches(listing.pop("entries"), text)[:MAX_SEARCH_RESULTS]
+        return {"query": text, "count": len(matches), "results": matches, **listing}
 
     async def get_account_info(self) -> dict[str, Any]:
         """Deposit (kt00001), evaluation and holdings (kt00018); the account number is masked."""
@@ -432,31 +358,14 @@ class KiwoomClient(BaseMCPClient):
         from upstream: it answers even when Kiwoom is down.
         """
         state = self.calendar.clock(self._now())
-        return {
-            "market_open": state.market_open,
-            "status": "OPEN" if state.market_open else "CLOSED",
-            "session": state.session.value,
-            "session_name": SESSION_NAMES_KO[state.session],
-            "reason": state.reason,
-            "trading_day": state.trading_day,
-            "current_time": state.now.isoformat(timespec="seconds"),
-            "next_open": state.next_open.isoformat(timespec="seconds"),
-            "market_type": "KRX",
-            **self._meta(),
-            "source": "live",
-            "simulated": False,
-            "basis": "KRX 거래 달력과 현재 시각 (시세 TR 없음)",
-        }
+        return {**market_status(state), **self._meta(), "source": "live", "simulated": False, "basis": STATUS_BASIS}
 
     # ------------------------------------------------------------------ listing (ka10099)
 
-    async def _load_listing(self) -> list[dict[str, Any]]:
-        """The KOSPI, KOSDAQ and ETF listings, kept for ``listing_ttl_s``."""
-        if self._listing is not None and self._monotonic() - self._listing_at < self.settings.listing_ttl_s:
-            return self._listing
-        async with self._listing_lock:
-            if self._listing is not None and self._monotonic() - self._listing_at < self.settings.listing_ttl_s:
-                return self._listing
+    async def _stock_listing(self, *, fallback: Fallback | None = None) -> dict[str, Any]:
+        """The KOSPI, KOSDAQ and ETF listings (ka10099), cached like any operation for ``listing_ttl_s``."""
+
+        async def load() -> dict[str, Any]:
             tr = await self._tr()
             entries: dict[str, dict[str, Any]] = {}
             for market_code, market in MARKET_CODES.items():
@@ -468,14 +377,16 @@ class KiwoomClient(BaseMCPClient):
                             entries.setdefault(entry["stock_code"], entry)
             if not entries:
                 raise EmptyResponseError("ka10099", "종목 리스트 없음")
-            self._listing = list(entries.values())
-            self._listing_at = self._monotonic()
-            return self._listing
+            return {"entries": list(entries.values())}
+
+        return await self._guarded(wiring.LISTING_OPERATION, {}, load, fallback=fallback)
 
     async def _listing_entry(self, code: str) -> dict[str, Any] | None:
+        """The listing row of ``code`` for :meth:`get_stock_info`; a stale listing will do, sample data will not."""
         try:
-            listing = await self._load_listing()
+            listing = await self._stock_listing(fallback="stale-only")
         except KiwoomError as exc:
             logger.warning("종목 리스트 조회 실패, 시장/업종 없이 응답: %s", exc)
             return None
-        return next((e for e in listing if e["stock_code"] == code), None)
+        entries: list[dict[str, Any]] = listing["entries"]
+        return next((e for e in entries if e["stock_code"] == code), None)

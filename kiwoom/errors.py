@@ -10,6 +10,8 @@ tell apart what may succeed on a second try from what never will::
     ├── KiwoomTransportError     no usable HTTP answer: connect/read failure or timeout
     │   └── KiwoomTimeoutError
     ├── BreakerOpenError         upstream was not asked: the circuit breaker is open
+    ├── RetriesExhausted         every allowed attempt failed, or the call deadline left no room
+    ├── RedisUnavailableError    shared state unreachable (caught in kiwoom.state.degrading only)
     ├── KiwoomHTTPError          an HTTP status with no Kiwoom envelope (5xx from a proxy ...)
     ├── KiwoomResponseError      an answer that is not a Kiwoom JSON envelope (truncated, not JSON)
     │   └── EmptyResponseError   return_code 0 but the fields are blank (the seed's "API 응답 없음")
@@ -33,9 +35,6 @@ AUTH_CODES = frozenset({1513, 1514, 1516, 8001, 8002, 8003, 8006, 8009, 8010, 80
 
 class KiwoomError(Exception):
     """Base of every error raised by this package."""
-
-    #: Upstream attempts the failed call made (the retry loop sets it; 1 unless retried).
-    attempts: int = 1
 
 
 class InvalidInputError(KiwoomError, ValueError):
@@ -62,15 +61,30 @@ class KiwoomTimeoutError(KiwoomTransportError):
 class BreakerOpenError(KiwoomError):
     """Upstream was not asked: the circuit breaker is open (or opened while this call waited)."""
 
-    attempts = 0
-
     def __init__(self) -> None:
         super().__init__("서킷 브레이커 열림: API 호출 생략")
 
-    @property
-    def sent(self) -> int:
-        """Requests the call had sent before the breaker stopped it (the retry loop counts the stopped one)."""
-        return max(self.attempts - 1, 0)
+
+class RetriesExhausted(KiwoomError):  # noqa: N818 - the seed-era name users and tests know
+    """Every allowed attempt failed with a retryable error, or the deadline left no room for another.
+
+    ``attempts`` is how many requests the call made; ``last_error`` is the final failure.
+    """
+
+    def __init__(self, last_error: KiwoomError, attempts: int, *, deadline_hit: bool = False) -> None:
+        self.last_error = last_error
+        self.attempts = attempts
+        self.deadline_hit = deadline_hit
+        reason = "호출 기한 초과" if deadline_hit else "최대 재시도 횟수 초과"
+        super().__init__(f"{reason}: {last_error}")
+
+
+class RedisUnavailableError(KiwoomError):
+    """Redis (the shared state of several workers) could not be reached in time.
+
+    Only :mod:`kiwoom.state.degrading` catches it: there the worker switches to its own
+    memory and keeps serving. Anywhere else it is a bug, so it is never hidden.
+    """
 
 
 class KiwoomHTTPError(KiwoomError):

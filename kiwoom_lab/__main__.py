@@ -1,10 +1,15 @@
 """``kiwoom-lab``: run a scenario against the fake and the real client, and show what happened.
 
-    kiwoom-lab list                                   the catalog, one line each
-    kiwoom-lab run scenarios/5xx_burst.yaml           timeline table and PASS/FAIL per expectation
-    kiwoom-lab run scenarios/hang.yaml --html hang.html --svg hang.svg --json hang.json
-    kiwoom-lab run scenarios/5xx_burst.yaml --set KIWOOM_RETRY_DELAY=0.2   experiment
-    kiwoom-lab run --all                              every file in scenarios/, a summary table
+    kiwoom-lab list                                   the catalog: names for `run`, one line each
+    kiwoom-lab run 5xx_burst                          timeline table and PASS/FAIL per expectation
+    kiwoom-lab run hang --html hang.html --svg hang.svg --json hang.json
+    kiwoom-lab run 5xx_burst --set KIWOOM_RETRY_DELAY=0.2   experiment
+    kiwoom-lab run ./mine.yaml                        a file of one's own, by its path
+    kiwoom-lab run --all                              every catalog scenario, a summary table
+
+A name is looked up in ``--dir DIR`` if given, else in the catalog installed with the package
+(the checkout's ``scenarios/`` in an editable install); never in the current directory, so an
+unrelated ``./scenarios`` cannot stand in for the catalog. See ``kiwoom_lab.catalog``.
 
 Exit codes: 0 every expectation met, 1 some failed, 2 an invalid scenario file or option.
 """
@@ -14,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 import sys
 import time
 from collections.abc import Sequence
@@ -23,6 +27,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from fake_kiwoom.scenario_model import ScenarioError, load_scenario
+from kiwoom_lab.catalog import catalog_dir, catalog_lines, resolve, scenario_files
 from kiwoom_lab.chart import render_html, render_svg
 from kiwoom_lab.render_text import checks_block, render, summary_table
 from kiwoom_lab.runner import RunReport, run_file
@@ -31,32 +36,15 @@ from kiwoom_lab.spec import build_settings, parse_expect
 EXIT_PASS, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
 
 
-def default_dir() -> Path:
-    """``./scenarios`` when run from a checkout, else the catalog next to the installed package."""
-    here = Path("scenarios")
-    return here if here.is_dir() else Path(__file__).resolve().parents[1] / "scenarios"
-
-
-def catalog_lines(directory: Path) -> dict[str, str]:
-    """The one-line summaries of ``scenarios/README.md``'s catalog table, by file name."""
-    readme = directory / "README.md"
-    if not readme.is_file():
-        return {}
-    found = re.findall(r"^\|\s*`([^`]+\.yaml)`\s*\|\s*(.+?)\s*\|\s*$", readme.read_text(encoding="utf-8"), re.M)
-    return dict(found)
-
-
 def _first_sentence(text: str, limit: int = 100) -> str:
     sentence = " ".join(text.split()).split(". ")[0]
     return sentence if len(sentence) <= limit else sentence[: limit - 1] + "…"
 
 
 def cmd_list(directory: Path) -> int:
+    """One line per scenario, led by the name ``run`` takes (the file name, whatever ``name:`` says)."""
     lines = catalog_lines(directory)
-    files = sorted(directory.glob("*.yaml"))
-    if not files:
-        print(f"no scenario files in {directory}", file=sys.stderr)
-        return EXIT_INVALID
+    files = scenario_files(directory)
     width = max(len(f.stem) for f in files)
     status = EXIT_PASS
     for path in files:
@@ -69,7 +57,7 @@ def cmd_list(directory: Path) -> int:
             continue
         summary = lines.get(path.name) or _first_sentence(scenario.description)
         clock = "  [virtual clock]" if expect.clock == "virtual" else ""
-        print(f"{scenario.name:<{width}}  {summary}{clock}")
+        print(f"{path.stem:<{width}}  {summary}{clock}")
     return status
 
 
@@ -96,7 +84,7 @@ def _write(path: str | None, text: str, what: str) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     overrides = _overrides(args.set or [])
-    report = run_file(Path(args.file), overrides=overrides, via=args.via)
+    report = run_file(resolve(args.scenario, args.dir), overrides=overrides, via=args.via)
     print(render(report))
     _write(args.html, render_html(report), "HTML timeline")
     _write(args.svg, render_svg(report), "SVG timeline")
@@ -105,10 +93,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_run_all(directory: Path, overrides: dict[str, str], out_dir: str | None, via: str = "client") -> int:
-    files = sorted(directory.glob("*.yaml"))
-    if not files:
-        print(f"no scenario files in {directory}", file=sys.stderr)
-        return EXIT_INVALID
+    files = scenario_files(directory)
     rows: list[tuple[str, str, str, str]] = []
     failed: list[RunReport] = []
     invalid = False
@@ -146,19 +131,43 @@ def cmd_run_all(directory: Path, overrides: dict[str, str], out_dir: str | None,
     return EXIT_FAIL if failed else EXIT_PASS
 
 
+LOOKUP = """\
+where scenarios are found:
+  run NAME          NAME as `list` prints it (e.g. 5xx_burst), looked up in --dir DIR if given,
+                    else in the catalog installed with kiwoom-lab (in an editable install, the
+                    checkout's scenarios/). The current directory is not searched: a local
+                    ./scenarios folder never replaces the catalog; pass --dir ./scenarios.
+  run PATH          an argument with a / or ending in .yaml is a file: run ./mine.yaml
+  run --all, list   every *.yaml in --dir DIR if given, else in the catalog
+"""
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="kiwoom-lab",
         description="Replay failure scenarios against the fake Kiwoom server and the real client.",
+        epilog=LOOKUP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     top.add_argument("--logs", action="store_true", help="also print the client's log lines (재시도 ...)")
     sub = top.add_subparsers(dest="command", required=True)
-    listing = sub.add_parser("list", help="the scenario catalog, one line each")
-    listing.add_argument("--dir", type=Path, default=None, help="scenario directory (default: scenarios/)")
-    run = sub.add_parser("run", help="run one scenario file, or --all")
-    run.add_argument("file", nargs="?", help="a scenario file, e.g. scenarios/5xx_burst.yaml")
-    run.add_argument("--all", action="store_true", help="run every *.yaml in --dir and print a summary")
-    run.add_argument("--dir", type=Path, default=None, help="scenario directory for --all (default: scenarios/)")
+    catalog = "scenario directory instead of the installed catalog"
+    listing = sub.add_parser(
+        "list",
+        help="the scenario catalog: the names `run` takes, one line each",
+        epilog=LOOKUP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    listing.add_argument("--dir", type=Path, default=None, help=catalog)
+    run = sub.add_parser(
+        "run",
+        help="run one scenario (a catalog name or a file), or --all",
+        epilog=LOOKUP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("scenario", nargs="?", help="a catalog name (5xx_burst) or a file path (./mine.yaml)")
+    run.add_argument("--all", action="store_true", help="run every scenario of the catalog (or --dir) with a summary")
+    run.add_argument("--dir", type=Path, default=None, help=f"{catalog}, for names and --all")
     run.add_argument("--html", metavar="PATH", help="write the timeline chart as a self-contained HTML page")
     run.add_argument("--svg", metavar="PATH", help="write the timeline chart as an SVG image")
     run.add_argument("--json", metavar="PATH", help="write the whole report as JSON")
@@ -178,15 +187,16 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.logs else logging.CRITICAL, format="  log  %(message)s")
-    directory = args.dir or default_dir()
     try:
         if args.command == "list":
-            return cmd_list(directory)
-        if args.all == bool(args.file):
-            print("kiwoom-lab run: give one scenario file or --all", file=sys.stderr)
+            return cmd_list(args.dir or catalog_dir())
+        if args.all == bool(args.scenario):
+            print(
+                "kiwoom-lab run: give one scenario (a name from `kiwoom-lab list`, or a file) or --all", file=sys.stderr
+            )
             return EXIT_INVALID
         if args.all:
-            return cmd_run_all(directory, _overrides(args.set or []), args.html_dir, args.via)
+            return cmd_run_all(args.dir or catalog_dir(), _overrides(args.set or []), args.html_dir, args.via)
         return cmd_run(args)
     except ScenarioError as exc:
         print(str(exc), file=sys.stderr)

@@ -25,7 +25,7 @@ from kiwoom.client import KiwoomClient
 from kiwoom.config import Settings
 from kiwoom_lab.checks import CallOutcome, Check, Observed, check_all
 from kiwoom_lab.clock import Clock, RealClock, VirtualClock
-from kiwoom_lab.server import serve
+from kiwoom_lab.loopback import serve
 from kiwoom_lab.spec import Expect, build_settings, parse_expect
 from kiwoom_lab.timeline import Event, TimelineRecorder, merge
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -52,21 +53,6 @@ class BearerAuthMiddleware:
         await self.app(scope, receive, send)
 
 
-def create_worker_app() -> Starlette:
-    """Factory for uvicorn's worker processes (``--workers N``): settings come from the environment."""
-    import logging
-    import sys
-
-    from kiwoom.mcp.server import KiwoomMCPServer
-
-    settings = ServerSettings()
-    # Each worker is a fresh process: the parent's logging set-up does not reach it.
-    logging.basicConfig(
-        level=settings.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    return build_http_app(KiwoomMCPServer(), settings)
-
-
 def build_http_app(server: KiwoomMCPServer, settings: ServerSettings) -> Starlette:
     """The ASGI app uvicorn serves; its lifespan opens and closes the Kiwoom client."""
     app = server.fastmcp.http_app(
@@ -97,3 +83,16 @@ def build_http_app(server: KiwoomMCPServer, settings: ServerSettings) -> Starlet
     if settings.auth_token is not None:
         app.add_middleware(BearerAuthMiddleware, token=settings.auth_token.get_secret_value())
     return app
+
+
+def uvicorn_config(app: Starlette, settings: ServerSettings) -> uvicorn.Config:
+    """The uvicorn settings of one server process (``bench/floors.py`` uses the same ones)."""
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        lifespan="on",
+        log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=max(settings.shutdown_timeout_s, 1),
+        access_log=False,
+    )

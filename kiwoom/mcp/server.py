@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+import uvicorn
 from fastmcp import FastMCP
 from fastmcp.tools import ToolResult
 from mcp.types import TextContent, ToolAnnotations
@@ -23,7 +24,9 @@ from pydantic import Field
 from kiwoom.client import KiwoomClient
 from kiwoom.errors import InvalidInputError, KiwoomError
 from kiwoom.mcp import envelope
+from kiwoom.mcp.http_app import build_http_app, uvicorn_config
 from kiwoom.mcp.metrics import Metrics
+from kiwoom.mcp.settings import ServerSettings
 from kiwoom.observe import FanOut
 
 logger = logging.getLogger("kiwoom.server")
@@ -169,8 +172,30 @@ class KiwoomMCPServer:
         ):
             self.fastmcp.tool(fn, annotations=READ_ONLY, output_schema=envelope.OUTPUT_SCHEMA)
 
-    async def run(self, transport: str = "http", host: str = "127.0.0.1", port: int = 8030) -> None:
-        """Serve on ``transport`` (``http`` on host:port/mcp, or ``stdio``) until stopped."""
-        from kiwoom.mcp.runner import serve
+    async def run(
+        self,
+        transport: str = "http",
+        host: str = "127.0.0.1",
+        port: int = 8030,
+        *,
+        settings: ServerSettings | None = None,
+    ) -> None:
+        """Serve until stopped: HTTP at ``http://host:port/mcp``, or stdio for desktop assistants.
 
-        await serve(self, transport=transport, host=host, port=port)
+        On SIGTERM uvicorn stops accepting, gives in-flight calls ``shutdown_timeout_s`` to
+        finish, cancels what is left (open MCP streams would otherwise hold the process),
+        then runs the lifespan shutdown, which revokes the Kiwoom token.
+        """
+        base = settings or ServerSettings()
+        settings = base.model_copy(update={"transport": transport, "host": host, "port": port})
+        settings.check_exposure()
+        if settings.transport == "stdio":
+            await self.fastmcp.run_async(transport="stdio", show_banner=False)
+            return
+        app = build_http_app(self, settings)
+        client = self.kiwoom_client
+        data = "시뮬레이션 데이터 (내장 샌드박스)" if client.simulated else "실제 데이터"
+        logger.info(
+            "키움 MCP 서버 시작: http://%s:%d%s (%s 모드, %s)", host, port, settings.path, client.mode.value, data
+        )
+        await uvicorn.Server(uvicorn_config(app, settings)).serve()

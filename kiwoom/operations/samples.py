@@ -45,6 +45,8 @@ def sample_for(operation: str, params: dict[str, Any]) -> dict[str, Any]:
         }
     if operation == "get_orderbook":
         return {"stock_code": code, "as_of": None, "asks": [], "bids": []}
+    if operation == "stock_listing":
+        return {"entries": []}
     if operation == "search_stock":
         return {"query": params.get("query"), "count": 0, "results": []}
     if operation == "get_account_info":

@@ -4,10 +4,10 @@ Each piece takes an injectable clock (and sleep), so that its timing is tested b
 fake clock rather than by waiting; none of them knows about HTTP or MCP.
 """
 
+from kiwoom.errors import RetriesExhausted
 from kiwoom.resilience.breaker import BreakerState, CircuitBreaker
 from kiwoom.resilience.cache import CacheHit, CacheStats, ResponseCache, SingleFlight, cache_key
 from kiwoom.resilience.retry import (
-    RetriesExhausted,
     RetryEvent,
     RetryOutcome,
     RetryPolicy,

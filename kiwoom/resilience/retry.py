@@ -28,6 +28,7 @@ from kiwoom.errors import (
     KiwoomTimeoutError,
     KiwoomTransportError,
     RateLimitError,
+    RetriesExhausted,
 )
 
 T = TypeVar("T")
@@ -107,17 +108,6 @@ class RetryOutcome(Generic[T]):
     waited_s: float
 
 
-class RetriesExhausted(KiwoomError):  # noqa: N818 - the name the client and tests use
-    """Every allowed attempt failed with a retryable error, or the deadline left no room for another."""
-
-    def __init__(self, last_error: KiwoomError, attempts: int, *, deadline_hit: bool = False) -> None:
-        self.last_error = last_error
-        self.attempts = attempts
-        self.deadline_hit = deadline_hit
-        reason = "호출 기한 초과" if deadline_hit else "최대 재시도 횟수 초과"
-        super().__init__(f"{reason}: {last_error}")
-
-
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
@@ -164,7 +154,6 @@ async def call_with_retry(
             raise RetriesExhausted(cut, attempt, deadline_hit=True) from exc
         except KiwoomError as exc:
             if not is_retryable(exc):
-                exc.attempts = attempt  # the guard reports how many requests the call made
                 raise
             last = exc
             if attempt >= policy.max_attempts:

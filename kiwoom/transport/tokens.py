@@ -4,13 +4,15 @@ Kiwoom tokens last about a day and are invalidated without notice (8005), for ex
 when the same key issues a token elsewhere. The manager hands out a token that is valid
 for at least ``refresh_margin_s`` more seconds, issues at most one token at a time however
 many callers ask together, and lets the transport report a rejected token so that exactly
-one new token replaces it.
+one new token replaces it. Where the token is kept for other workers is the
+:class:`~kiwoom.state.protocols.TokenStore`'s business (memory or Redis); the manager
+only follows its protocol: look, lock, issue, store, join; on close leave, and revoke
+only as the last user.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
@@ -21,8 +23,8 @@ from datetime import datetime
 import httpx2
 
 from kiwoom.errors import KiwoomError, KiwoomResponseError
-from kiwoom.state.redis.link import RedisUnavailableError
-from kiwoom.state.redis.tokens import SharedTokens
+from kiwoom.state.memory import MemoryTokenStore
+from kiwoom.state.protocols import TokenStore
 from kiwoom.transport.http import post_json
 from kiwoom.transport.protocol import REVOKE_PATH, TOKEN_PATH
 from krx.calendar import KST
@@ -61,7 +63,7 @@ class TokenManager:
         *,
         clock: Callable[[], float],
         refresh_margin_s: float = 600.0,
-        shared: SharedTokens | None = None,
+        store: TokenStore | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         issue_timeout_s: float = 30.0,
@@ -73,7 +75,7 @@ class TokenManager:
         self._margin = refresh_margin_s
         self._token: AccessToken | None = None
         self._lock = asyncio.Lock()
-        self._shared = shared
+        self._store: TokenStore = store if store is not None else MemoryTokenStore()
         self._sleep = sleep
         self._monotonic = monotonic
         self._owner = uuid.uuid4().hex
@@ -110,47 +112,37 @@ class TokenManager:
         return token is not None and token.remaining(self._clock()) > self._margin
 
     async def _obtain(self) -> AccessToken:
-        """A new token: the one another worker already issued, or one issued here under the shared lock."""
-        if self._shared is None:
-            return await self._issue()
-        try:
-            give_up = self._monotonic() + self._lock_ttl_s
-            while True:
-                stored = await self._load_shared()
-                if self._usable(stored):
+        """A new token: the one another worker already issued, or one issued here under the store's lock."""
+        give_up = self._monotonic() + self._lock_ttl_s
+        while True:
+            stored = await self._load_stored()
+            if self._usable(stored):
+                assert stored is not None
+                await self._join_once()
+                return stored
+            if await self._store.lock(self._owner, self._lock_ttl_s):
+                try:
+                    stored = await self._load_stored()
+                    if not self._usable(stored):
+                        stored = await self._issue()
+                        await self._store.store(stored.value, stored.expires_at)
                     assert stored is not None
                     await self._join_once()
                     return stored
-                if await self._shared.lock(self._owner, self._lock_ttl_s):
-                    try:
-                        stored = await self._load_shared()
-                        if not self._usable(stored):
-                            stored = await self._issue()
-                            await self._shared.store(stored.value, stored.expires_at)
-                        assert stored is not None
-                        await self._join_once()
-                        return stored
-                    finally:
-                        with contextlib.suppress(RedisUnavailableError):
-                            await self._shared.unlock(self._owner)
-                if self._monotonic() > give_up:
-                    break
-                await self._sleep(0.05)
-        except RedisUnavailableError:
-            pass
-        return await self._issue()
+                finally:
+                    await self._store.unlock(self._owner)
+            if self._monotonic() > give_up:
+                return await self._issue()  # the lock holder died silently: do not wait forever
+            await self._sleep(0.05)
 
-    async def _load_shared(self) -> AccessToken | None:
-        assert self._shared is not None
-        stored = await self._shared.load()
+    async def _load_stored(self) -> AccessToken | None:
+        stored = await self._store.load()
         return AccessToken(*stored) if stored else None
 
     async def _join_once(self) -> None:
-        """Count this process among the users of the shared token, once (see :meth:`revoke`)."""
-        if self._shared is not None and not self._joined:
-            with contextlib.suppress(RedisUnavailableError):
-                await self._shared.join()
-                self._joined = True
+        """Count this process among the users of the token, once (see :meth:`revoke`)."""
+        if not self._joined:
+            self._joined = await self._store.join() > 0
 
     async def invalidate(self, rejected: AccessToken) -> None:
         """Forget ``rejected`` so that the next :meth:`get` issues a new token.
@@ -160,9 +152,7 @@ class TokenManager:
         """
         if self._token is rejected:
             self._token = None
-        if self._shared is not None:
-            with contextlib.suppress(RedisUnavailableError):
-                await self._shared.discard(rejected.value)
+        await self._store.discard(rejected.value)
 
     async def _issue(self) -> AccessToken:
         body = {"grant_type": "client_credentials", "appkey": self._app_key, "secretkey": self._secret_key}
@@ -183,19 +173,14 @@ class TokenManager:
         token, self._token = self._token, None
         if token is None:
             return False
-        if self._shared is not None:
-            if not self._joined:
-                logger.info("공유 접근토큰 사용자로 등록되지 않음: 폐기 생략")
-                return False
-            try:
-                self._joined = False
-                if await self._shared.leave() > 0:
-                    logger.info("공유 접근토큰을 다른 워커가 사용 중: 폐기 생략")
-                    return False
-                await self._shared.forget()
-            except RedisUnavailableError:
-                logger.warning("Redis 사용 불가: 공유 접근토큰 폐기 생략 (만료 시 자동 소멸)")
-                return False
+        if not self._joined:
+            logger.info("공유 접근토큰 사용자로 등록되지 않음: 폐기 생략")
+            return False
+        self._joined = False
+        if await self._store.leave() > 0:
+            logger.info("공유 접근토큰을 다른 워커가 사용 중: 폐기 생략")
+            return False
+        await self._store.forget()
         body = {"appkey": self._app_key, "secretkey": self._secret_key, "token": token.value}
         try:
             await post_json(self._http, REVOKE_PATH, body, api_id="au10002")

@@ -11,8 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
-from typing import Any
+from typing import Any, Protocol
 
 import httpx2
 
@@ -34,14 +33,23 @@ from kiwoom.transport.tokens import TokenManager
 
 logger = logging.getLogger("kiwoom.transport")
 
-#: Asked right before each request is sent (after any pacing wait): False stops the call.
-#: The guard sets it to "is the circuit breaker still closed?", so that retries and pages
-#: queued behind the rate limit do not go out once an outage has opened the breaker.
-SEND_GATE: ContextVar[Callable[[], Awaitable[bool]] | None] = ContextVar("kiwoom_send_gate", default=None)
+
+class SendGate(Protocol):
+    """Asked right before each request is sent (and while waiting for the rate budget).
+
+    The client passes its circuit breaker here, so that retries and pages queued behind
+    the rate limit do not go out once an outage has opened the breaker.
+    """
+
+    async def is_open(self) -> bool:
+        """True when requests must not be sent now."""
 
 
-async def _always_send() -> bool:
-    return True
+class AlwaysSend:
+    """A gate that never stops a request (for tools and tests without a breaker)."""
+
+    async def is_open(self) -> bool:
+        return False
 
 
 def outcome_label(exc: KiwoomError) -> str:
@@ -68,6 +76,7 @@ class TRTransport:
         tokens: TokenManager,
         pacer: RatePacer,
         *,
+        gate: SendGate | None = None,
         page_delay_s: float = 0.2,
         max_pages: int = 20,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -76,6 +85,7 @@ class TRTransport:
         self._http = http
         self._tokens = tokens
         self._pacer = pacer
+        self._gate: SendGate = gate if gate is not None else AlwaysSend()
         self._page_delay_s = page_delay_s
         self._max_pages = max_pages
         self._sleep = sleep
@@ -87,12 +97,11 @@ class TRTransport:
         path = TR_PATHS[api_id]
         for attempt in range(2):
             token = await self._tokens.get()
-            gate = SEND_GATE.get()
             try:
-                await self._pacer.acquire(api_id, gate or _always_send)
+                await self._pacer.acquire(api_id, self._may_send)
             except PacingCancelledError:
                 raise BreakerOpenError() from None
-            if gate is not None and not await gate():
+            if not await self._may_send():
                 await self._pacer.refund(api_id)
                 raise BreakerOpenError()
             headers = {"api-id": api_id, "authorization": f"Bearer {token.value}"}
@@ -116,6 +125,9 @@ class TRTransport:
             self.observer.upstream_request(api_id, str(reply.status_code), reply.elapsed_s)
             return reply
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _may_send(self) -> bool:
+        return not await self._gate.is_open()
 
     async def pages(
         self,

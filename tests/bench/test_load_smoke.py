@@ -19,7 +19,12 @@ import httpx2
 import pytest
 
 from bench.floors import FLOOR_DATA, fastmcp_app, floor_envelope, starlette_app
-from bench.loadrun import Options, bucket_quantile, parse_args, plan, read_locust
+from bench.load.console import RunnerError
+from bench.load.locust_runs import read_locust
+from bench.load.plan import Options, plan
+from bench.load.processes import child_env, processes, wait_ready
+from bench.load.server_metrics import bucket_quantile
+from bench.loadrun import parse_args
 from bench.mcp_wire import (
     ACCEPT,
     NOTIFICATION_ACCEPTED,
@@ -35,6 +40,7 @@ from bench.mcp_wire import (
     session_of,
     tool_call_body,
 )
+from kiwoom_lab.loopback import free_port, loopback_url
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -227,3 +233,14 @@ def test_default_runs_keep_their_labels_and_the_memory_backend() -> None:
 def test_bad_worker_counts_are_refused(counts: str) -> None:
     with pytest.raises(SystemExit):
         _options("--workers", counts)
+
+
+def test_a_server_that_dies_during_start_up_fails_fast_with_its_log(tmp_path: Path) -> None:
+    """The runner must not wait out the start-up bound for a process that is already gone."""
+    log_path = tmp_path / "dead.log"
+    with processes() as procs:
+        argv = [sys.executable, "-c", "print('no such setting'); raise SystemExit(3)"]
+        child = procs.start("dead", argv, env=child_env({}), log_path=log_path, cwd=tmp_path)
+        with pytest.raises(RunnerError, match="dead exited during start-up") as raised:
+            wait_ready(child, "dead", loopback_url(free_port()), log_path)
+    assert "no such setting" in str(raised.value)

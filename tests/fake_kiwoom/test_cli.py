@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 
 from fake_kiwoom import FakeKiwoomConfig, create_app
 from fake_kiwoom.__main__ import build_parser, config_from_args
-from tests.support.servers import serve
+from kiwoom_lab.loopback import serve
 
 
 def test_cli_arguments_map_to_config() -> None:

@@ -13,8 +13,8 @@ import pytest
 
 from fake_kiwoom import FakeKiwoomConfig, create_app, parse_scenario
 from fake_kiwoom.faults import ConnectionDropped
+from kiwoom_lab.loopback import serve
 from tests.support.fake import FakeClock, bracket_code
-from tests.support.servers import serve
 
 pytestmark = pytest.mark.anyio
 

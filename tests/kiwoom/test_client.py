@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 
 import httpx2
 import pytest
 
 from fake_kiwoom import FakeKiwoomConfig, create_app
+from fake_kiwoom.scenario_model import parse_scenario
 from kiwoom import (
     InvalidInputError,
     KiwoomClient,
@@ -18,55 +18,15 @@ from kiwoom import (
     Settings,
     StockNotFoundError,
 )
-from tests.support.clock import FakeTime
+from tests.support.harness import Harness, harness
 
 pytestmark = pytest.mark.anyio
 
 
-@dataclass
-class Harness:
-    client: KiwoomClient
-    admin: httpx2.AsyncClient
-    time: FakeTime
-
-    async def journal(self) -> list[dict[str, Any]]:
-        response = await self.admin.get("/__admin/requests")
-        rows: list[dict[str, Any]] = response.json()["requests"]
-        return rows
-
-    async def api_ids(self) -> list[str]:
-        return [row["api_id"] for row in await self.journal()]
-
-
-def make_settings(**overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "base_url": "http://fake-kiwoom",
-        "rate_limit_per_s": 1.0,
-        "rate_limit_burst": 2,
-        "page_delay_s": 0.2,
-        "app_key": "test-app-key-123",
-        "secret_key": "test-secret-key-456",
-        "account_no": "5012345611",
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)
-
-
-async def harness_for(config: FakeKiwoomConfig, settings: Settings) -> AsyncIterator[Harness]:
-    t = FakeTime()
-    app = create_app(config, clock=t.clock)
-    async with app.router.lifespan_context(app):
-        transport = httpx2.ASGITransport(app=app)
-        client = KiwoomClient(settings, transport=transport, clock=t.clock, monotonic=t.clock, sleep=t.sleep)
-        async with httpx2.AsyncClient(transport=transport, base_url="http://fake-kiwoom") as admin:
-            yield Harness(client, admin, t)
-        await client.close()
-
-
 @pytest.fixture
 async def h() -> AsyncIterator[Harness]:
-    async for harness in harness_for(FakeKiwoomConfig(seed=7), make_settings()):
-        yield harness
+    async with harness() as opened:
+        yield opened
 
 
 async def test_connect_issues_one_token(h: Harness) -> None:
@@ -238,7 +198,7 @@ async def test_pacing_prevents_rate_limit_errors(h: Harness) -> None:
 
 
 async def test_without_pacing_kiwoom_refuses_with_1700() -> None:
-    async for h in harness_for(FakeKiwoomConfig(seed=7), make_settings(rate_limit_per_s=0)):
+    async with harness(rate_limit_per_s=0) as h:
         await h.client.get_stock_price("005930")
         await h.client.get_stock_price("000660")  # the burst of 2 is spent
         with pytest.raises(RateLimitError) as info:
@@ -249,8 +209,7 @@ async def test_without_pacing_kiwoom_refuses_with_1700() -> None:
 
 async def test_wrong_keys_fail_to_connect_without_leaking_them() -> None:
     config = FakeKiwoomConfig(app_keys={"the-right-key": "the-right-secret"})
-    settings = make_settings(app_key="wrong-app-key-xyz", secret_key="wrong-secret-xyz")
-    async for h in harness_for(config, settings):
+    async with harness(config=config, app_key="wrong-app-key-xyz", secret_key="wrong-secret-xyz") as h:
         assert await h.client.connect() is False
         assert h.client.last_error is not None
         assert "8001" in h.client.last_error
@@ -268,3 +227,20 @@ async def test_secrets_never_logged(h: Harness, caplog: pytest.LogCaptureFixture
     text = caplog.text + repr(h.client.tokens)
     for secret in ("test-app-key-123", "test-secret-key-456", "5012345611", token):
         assert secret not in text
+
+
+async def test_closing_is_bounded_when_the_revoke_hangs() -> None:
+    """A revoke that never answers must not hold up shutdown past ``close_timeout_s`` (real time: httpx2's clock)."""
+    hang = parse_scenario(
+        "version: 1\nname: h\ndescription: revoke hangs\nrules:\n"
+        "  - match: {path: /oauth2/revoke}\n    steps: [{times: null, fault: {type: hang, seconds: 60}}]\n",
+        "test",
+    )
+    app = create_app(FakeKiwoomConfig(seed=3), scenario=hang)
+    client = KiwoomClient(
+        Settings(_env_file=None, base_url="http://fake", close_timeout_s=0.3, page_delay_s=0),
+        transport=httpx2.ASGITransport(app=app),
+    )
+    assert await client.connect()
+    revoked = await asyncio.wait_for(client.close(), timeout=10)
+    assert revoked is False

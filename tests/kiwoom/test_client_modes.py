@@ -7,7 +7,7 @@ import pytest
 from fake_kiwoom import FakeKiwoomConfig, create_app
 from kiwoom import ConfigurationError, KiwoomClient, Mode, Settings
 from kiwoom.config import SANDBOX_APP_KEY
-from tests.support.servers import serve
+from kiwoom_lab.loopback import serve
 
 
 def settings(**values: object) -> Settings:

@@ -15,7 +15,7 @@ from fake_kiwoom import FakeKiwoomConfig, create_app
 from fake_kiwoom.canned import OUTAGE_NOW
 from fake_kiwoom.scenario_model import load_scenario, parse_scenario
 from kiwoom import KiwoomClient, Settings
-from tests.support.servers import serve
+from kiwoom_lab.loopback import serve
 
 pytestmark = [pytest.mark.socket, pytest.mark.anyio]
 
@@ -51,6 +51,7 @@ def journal(url: str, api_id: str = "ka10001") -> list[dict[str, Any]]:
     return rows
 
 
+@pytest.mark.realtime
 async def test_5xx_burst_backs_off_1s_then_2s(fake_url: str) -> None:
     load(fake_url, "5xx_burst")
     async with client_for(fake_url) as client:
@@ -64,6 +65,7 @@ async def test_5xx_burst_backs_off_1s_then_2s(fake_url: str) -> None:
     assert gaps[1] >= 2.0
 
 
+@pytest.mark.realtime
 async def test_total_outage_stale_when_cached_sample_when_not(fake_url: str) -> None:
     async with client_for(fake_url, retry_delay=0.05, cache_ttl=0.5) as client:
         live = await client.get_stock_price("005930")
@@ -77,6 +79,7 @@ async def test_total_outage_stale_when_cached_sample_when_not(fake_url: str) -> 
     assert sample["note"] == "샘플 데이터 (API 호출 실패)"
 
 
+@pytest.mark.realtime
 async def test_open_breaker_sends_nothing_until_cooldown(fake_url: str) -> None:
     load(fake_url, "outage_now")
     async with client_for(fake_url, retry_delay=0.01, breaker_failures=2, breaker_cooldown_s=1.0) as client:

@@ -33,6 +33,7 @@ def test_the_catalog_has_the_lessons_the_issue_names() -> None:
     }  # fmt: skip
 
 
+@pytest.mark.realtime
 @pytest.mark.socket
 @pytest.mark.parametrize("path", CATALOG, ids=[p.stem for p in CATALOG])
 def test_catalog_scenario_meets_its_expectations(path: pathlib.Path) -> None:
@@ -80,6 +81,7 @@ def test_unknown_settings_and_runner_owned_settings_are_refused() -> None:
         parse_expect(with_expect(happy, settings={"KIWOOM_BASE_URL": "http://elsewhere"}))
 
 
+@pytest.mark.realtime
 @pytest.mark.socket
 @pytest.mark.parametrize("name", ["5xx_burst", "total_outage", "token_expiry", "empty_output"])
 def test_the_same_lessons_hold_through_the_mcp_server(name: str) -> None:
@@ -87,3 +89,8 @@ def test_the_same_lessons_hold_through_the_mcp_server(name: str) -> None:
     report = run_file(pathlib.Path("scenarios") / f"{name}.yaml", via="mcp")
     failed = [c for c in report.checks if not c.passed]
     assert report.passed, failed
+
+
+def test_every_catalog_scenario_is_named_as_its_file() -> None:
+    """``kiwoom-lab list`` prints file names and ``run`` takes them: a ``name:`` must not say otherwise."""
+    assert {path.stem: load_scenario(path).name for path in CATALOG} == {path.stem: path.stem for path in CATALOG}

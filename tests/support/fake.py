@@ -1,4 +1,4 @@
-"""Helpers shared by the fake_kiwoom tests: a movable clock and thin request wrappers."""
+"""Helpers shared by the fake_kiwoom tests: their start of the fake clock and thin request wrappers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 from fake_kiwoom import FakeKiwoomConfig, create_app
 from krx.calendar import KST
+from tests.support.clock import FakeTime
 
 #: A Wednesday, mid-session (KRX trading day).
 SESSION_NOW = datetime(2025, 11, 26, 11, 17, 30, tzinfo=KST)
@@ -41,20 +42,11 @@ SAMPLE_BODIES: dict[str, dict[str, str]] = {
 }
 
 
-class FakeClock:
-    """Epoch seconds that only move when a test moves them."""
+class FakeClock(FakeTime):
+    """The tests' one fake clock (:class:`FakeTime`), started at ``SESSION_NOW``, the day these fixtures describe."""
 
     def __init__(self, start: datetime = SESSION_NOW) -> None:
-        self.now = start.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-    def set(self, when: datetime) -> None:
-        self.now = when.timestamp()
+        super().__init__(start.timestamp())
 
 
 def make_client(config: FakeKiwoomConfig | None = None, clock: FakeClock | None = None) -> tuple[TestClient, FakeClock]:

@@ -1,11 +1,15 @@
-"""State shared by several server processes through Redis (``KIWOOM_STORAGE=redis``).
+"""The state seam in Redis, for several server processes on one port (``KIWOOM_STORAGE=redis``).
 
 Kiwoom limits requests per app key and hands out one token per key, so workers behind one
 port must act as one client: one cache, one token, one rate budget, one breaker. Every
-piece here degrades to the in-process memory state when Redis cannot be reached, with
-bounded timeouts, and goes back to Redis when it returns.
+store here raises :class:`~kiwoom.errors.RedisUnavailableError` when Redis cannot be
+reached in time; :mod:`kiwoom.state.degrading` decides what happens then.
 """
 
-from kiwoom.state.redis.link import FORMAT_VERSION, RedisLink, RedisUnavailableError
+from kiwoom.state.redis.breaker import RedisBreaker
+from kiwoom.state.redis.budget import RedisRateBudget
+from kiwoom.state.redis.link import FORMAT_VERSION, RedisLink
+from kiwoom.state.redis.results import RedisResultStore
+from kiwoom.state.redis.tokens import RedisTokenStore
 
-__all__ = ["FORMAT_VERSION", "RedisLink", "RedisUnavailableError"]
+__all__ = ["FORMAT_VERSION", "RedisBreaker", "RedisLink", "RedisRateBudget", "RedisResultStore", "RedisTokenStore"]

@@ -1,10 +1,11 @@
-"""The circuit breaker as the guard sees it: in-process, or shared by every worker through Redis.
+"""One circuit breaker for every worker, in Redis.
 
 Shared state is four keys under ``{ns}:v1:breaker:*``: ``failures`` (consecutive),
 ``open`` (exists while cooling down, expires after the cool-down), ``tripped`` (set while
 the breaker has opened and not yet recovered: when ``open`` has expired, this makes it
 half-open) and ``probe`` (the one request let through while half-open). Lua scripts keep
-each transition atomic. When Redis is down the in-process breaker decides alone.
+each transition atomic. Each method raises :class:`RedisUnavailableError` when Redis is
+unreachable; :mod:`kiwoom.state.degrading` then lets the in-process breaker decide.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from kiwoom.resilience import BreakerState, CircuitBreaker
-from kiwoom.state.redis.link import RedisLink, RedisUnavailableError
+from kiwoom.resilience.breaker import BreakerState
+from kiwoom.state.redis.link import RedisLink
 
 _ALLOW = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'open' end
@@ -46,45 +47,17 @@ return {'closed', failures, -1}
 """
 
 
-class LocalBreaker:
-    """The in-process :class:`CircuitBreaker` behind the async interface the guard uses."""
-
-    def __init__(self, breaker: CircuitBreaker) -> None:
-        self.local = breaker
-
-    async def allow(self) -> bool:
-        return self.local.allow()
-
-    async def is_open(self) -> bool:
-        """True while cooling down; unlike :meth:`allow` it never admits a probe."""
-        return self.local.state is BreakerState.OPEN
-
-    async def record_success(self) -> None:
-        self.local.record_success()
-
-    async def record_failure(self) -> None:
-        self.local.record_failure()
-
-    async def release_probe(self) -> None:
-        self.local.release_probe()
-
-    async def snapshot(self) -> dict[str, Any]:
-        return {**self.local.snapshot(), "shared": False}
-
-
-class SharedBreaker(LocalBreaker):
-    """One breaker for all workers; the in-process one takes over while Redis is down."""
+class RedisBreaker:
+    """The shared breaker; ``on_change(old, new)`` reports each transition it observes, once."""
 
     def __init__(
         self,
         link: RedisLink,
-        breaker: CircuitBreaker,
         *,
         failure_threshold: int,
         cooldown_s: float,
         on_change: Callable[[str, str], None],
     ) -> None:
-        super().__init__(breaker)
         self._link = link
         self._threshold = failure_threshold
         self._cooldown_ms = max(1, math.ceil(cooldown_s * 1000))
@@ -94,56 +67,33 @@ class SharedBreaker(LocalBreaker):
 
     def _observe(self, state: str) -> None:
         if state != self._seen:
-            self._on_change(self._seen, state)
-            self._seen = state
+            old, self._seen = self._seen, state
+            self._on_change(old, state)
 
     async def _eval(self, name: str, source: str, *args: object) -> Any:
         script = self._link.script(name, source)
         return await self._link.run(lambda r: script(keys=self._keys, args=list(args), client=r))
 
     async def allow(self) -> bool:
-        try:
-            verdict = await self._eval("breaker-allow", _ALLOW, self._cooldown_ms)
-        except RedisUnavailableError:
-            return self.local.allow()
+        verdict = await self._eval("breaker-allow", _ALLOW, self._cooldown_ms)
         self._observe({"probe": "half_open", "busy": "half_open"}.get(verdict, verdict))
         return verdict in ("closed", "probe")
 
     async def is_open(self) -> bool:
-        try:
-            return bool(await self._link.run(lambda r: r.exists(self._keys[0])))
-        except RedisUnavailableError:
-            return await super().is_open()
+        return bool(await self._link.run(lambda r: r.exists(self._keys[0])))
 
     async def record_success(self) -> None:
-        self.local.record_success()
-        try:
-            await self._link.run(lambda r: r.delete(*self._keys))
-        except RedisUnavailableError:
-            return
+        await self._link.run(lambda r: r.delete(*self._keys))
         self._observe(BreakerState.CLOSED.value)
 
     async def record_failure(self) -> None:
-        self.local.record_failure()
-        try:
-            verdict = await self._eval(
-                "breaker-fail", _FAIL, self._threshold, self._cooldown_ms * 10, self._cooldown_ms
-            )
-        except RedisUnavailableError:
-            return
+        verdict = await self._eval("breaker-fail", _FAIL, self._threshold, self._cooldown_ms * 10, self._cooldown_ms)
         self._observe(verdict)
 
     async def release_probe(self) -> None:
-        self.local.release_probe()
-        try:
-            await self._link.run(lambda r: r.delete(self._keys[2]))
-        except RedisUnavailableError:
-            return
+        await self._link.run(lambda r: r.delete(self._keys[2]))
 
     async def snapshot(self) -> dict[str, Any]:
-        try:
-            state, failures, pttl = await self._eval("breaker-state", _STATE)
-        except RedisUnavailableError:
-            return {**self.local.snapshot(), "shared": False}
+        state, failures, pttl = await self._eval("breaker-state", _STATE)
         retry_in = round(int(pttl) / 1000, 1) if int(pttl) >= 0 else None
         return {"state": state, "consecutive_failures": int(failures), "retry_in_s": retry_in, "shared": True}

@@ -1,6 +1,6 @@
 """The per-api-id request budget of one app key, global across workers (an atomic Lua bucket).
 
-Same semantics as :class:`kiwoom.transport.pacing.RatePacer`: a caller takes a token only when one
+Same semantics as :class:`kiwoom.state.memory.MemoryRateBudget`: a caller takes a token only when one
 is there (at send time), else learns how long until the next is due. The script reads
 Redis's own clock, so workers with skewed clocks still agree.
 """
@@ -27,7 +27,7 @@ return tostring(wait)
 """
 
 
-class SharedBucket:
+class RedisRateBudget:
     """Reserve request slots per api-id in Redis."""
 
     def __init__(self, link: RedisLink, app_key: str, rate_per_s: float, burst: int) -> None:

@@ -4,12 +4,11 @@ Keys look like ``{namespace}:v{FORMAT_VERSION}:{kind}:{id}``: two deployments sh
 Redis use different namespaces, and an upgrade that changes a value's shape bumps the
 version so old entries are never misread. Any Redis error marks the link down for
 ``retry_s``; during that time callers get :class:`RedisUnavailableError` at once (no
-timeouts piling up) and fall back to memory; the first call after it tries Redis again.
+timeouts piling up); the first call after it tries Redis again.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -17,21 +16,19 @@ from typing import Any, TypeVar
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from kiwoom.errors import KiwoomError
-
-logger = logging.getLogger("kiwoom.state.redis")
+from kiwoom.errors import RedisUnavailableError
 
 FORMAT_VERSION = 1
 MAX_CONNECTIONS = 16
 T = TypeVar("T")
 
 
-class RedisUnavailableError(KiwoomError):
-    """Redis could not be reached; the caller falls back to in-process state."""
-
-
 class RedisLink:
-    """A namespaced Redis client that reports and survives outages."""
+    """A namespaced Redis client whose every command is bounded and fails fast while Redis is down.
+
+    It only raises :class:`RedisUnavailableError`; deciding what to do instead (serve from
+    memory) and reporting the outage belong to :mod:`kiwoom.state.degrading`.
+    """
 
     def __init__(
         self,
@@ -40,15 +37,12 @@ class RedisLink:
         namespace: str = "kiwoom",
         timeout_s: float = 1.0,
         retry_s: float = 5.0,
-        on_health: Callable[[bool], None] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.namespace = namespace
         self._retry_s = retry_s
         self._monotonic = monotonic
-        self._on_health = on_health
         self._down_until = 0.0
-        self.healthy = True
         self.last_error: str | None = None
         # A bounded pool: a burst of callers queues for a connection (up to timeout_s)
         # instead of opening one connection each, which under load misses the timeout.
@@ -76,8 +70,8 @@ class RedisLink:
 
     @property
     def available(self) -> bool:
-        """False while in the back-off period after a failure."""
-        return self.healthy or self._monotonic() >= self._down_until
+        """False during the back-off after a failure: commands then fail at once."""
+        return self._monotonic() >= self._down_until
 
     async def run(self, operation: Callable[[aioredis.Redis], Awaitable[T]]) -> T:
         """Run ``operation`` against Redis, or raise :class:`RedisUnavailableError` quickly."""
@@ -86,30 +80,15 @@ class RedisLink:
         try:
             result = await operation(self.redis)
         except (RedisError, OSError, TimeoutError) as exc:
-            self._mark_down(exc)
+            self._down_until = self._monotonic() + self._retry_s
+            self.last_error = f"{type(exc).__name__}: {exc}"
             raise RedisUnavailableError(f"Redis 오류: {type(exc).__name__}") from None
-        if not self.healthy:
-            self.healthy = True
-            self.last_error = None
-            logger.warning("Redis 재연결 완료: 공유 상태 사용 재개")
-            if self._on_health:
-                self._on_health(True)
+        self.last_error = None
         return result
 
-    def _mark_down(self, exc: BaseException) -> None:
-        self._down_until = self._monotonic() + self._retry_s
-        self.last_error = f"{type(exc).__name__}: {exc}"
-        if self.healthy:
-            self.healthy = False
-            logger.warning("Redis 연결 실패, 메모리 백엔드로 계속합니다 (%s)", self.last_error)
-            if self._on_health:
-                self._on_health(False)
-
     async def ping(self) -> bool:
-        try:
-            return bool(await self.run(lambda r: r.ping()))
-        except RedisUnavailableError:
-            return False
+        """True when Redis answers; raises :class:`RedisUnavailableError` otherwise."""
+        return bool(await self.run(lambda r: r.ping()))
 
     async def close(self) -> None:
         # The pool was passed in, so the client does not own it: close it explicitly.

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from kiwoom.state.protocols import StoredResult
 from kiwoom.state.redis.link import FORMAT_VERSION, RedisLink
 
 #: Delete a lock only if its value is still the caller's owner id (shared by the token lock).
@@ -24,18 +24,7 @@ return 0
 """
 
 
-@dataclass(frozen=True, slots=True)
-class SharedEntry:
-    data: dict[str, Any]
-    age_s: float
-    ttl_s: float
-
-    @property
-    def fresh(self) -> bool:
-        return self.age_s < self.ttl_s
-
-
-class SharedCache:
+class RedisResultStore:
     """Cache entries and flight locks under ``{ns}:v1:cache:*`` and ``{ns}:v1:flight:*``."""
 
     def __init__(self, link: RedisLink, *, wall: Callable[[], float], stale_window_s: float) -> None:
@@ -43,7 +32,7 @@ class SharedCache:
         self._wall = wall
         self._stale_window_s = stale_window_s
 
-    async def get(self, key: str) -> SharedEntry | None:
+    async def get(self, key: str) -> StoredResult | None:
         """The entry for ``key`` (fresh or stale), or None; raises RedisUnavailableError."""
         raw = await self._link.run(lambda r: r.get(self._link.key("cache", key)))
         if not raw:
@@ -55,7 +44,7 @@ class SharedCache:
         if not isinstance(value, dict) or value.get("fmt") != FORMAT_VERSION:
             return None  # written by another format version: never misread it
         age = max(0.0, self._wall() - float(value["stored_at"]))
-        return SharedEntry(value["data"], age, float(value["ttl"]))
+        return StoredResult(value["data"], age, float(value["ttl"]))
 
     async def set(self, key: str, data: dict[str, Any], ttl_s: float) -> None:
         payload = json.dumps(

@@ -29,7 +29,7 @@ def app_key_id(app_key: str) -> str:
     return hashlib.sha256(app_key.encode()).hexdigest()[:16]
 
 
-class SharedTokens:
+class RedisTokenStore:
     """Token, issue lock and user count of one app key in Redis."""
 
     def __init__(self, link: RedisLink, app_key: str) -> None:

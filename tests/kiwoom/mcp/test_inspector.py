@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.servers import free_port, wait_until_ok
+from kiwoom_lab.loopback import free_port, wait_until_ok
 
 pytestmark = pytest.mark.socket
 

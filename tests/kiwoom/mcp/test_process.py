@@ -11,8 +11,8 @@ import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
 
+from kiwoom_lab.loopback import free_port, wait_until_ok
 from tests.support.mcp import INIT, MCP_HEADERS, PROTOCOL_VERSION
-from tests.support.servers import free_port, wait_until_ok
 
 pytestmark = pytest.mark.socket
 

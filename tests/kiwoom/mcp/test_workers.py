@@ -16,8 +16,8 @@ from typing import Any
 import httpx2
 import pytest
 
+from kiwoom_lab.loopback import free_port, wait_until_ok
 from tests.support.redis import namespace, private_redis, shared_redis_url
-from tests.support.servers import free_port, wait_until_ok
 
 pytestmark = pytest.mark.socket
 
@@ -94,6 +94,7 @@ async def hammer(url: str, codes: list[str], repeat: int) -> list[dict[str, Any]
         return await asyncio.gather(*(call_price(http, url, code) for code in codes for _ in range(repeat)))
 
 
+@pytest.mark.realtime
 def test_four_workers_share_token_cache_and_rate_budget() -> None:
     redis_url = shared_redis_url()
     with (
@@ -119,6 +120,7 @@ def storage_of(url: str) -> str:
     return str(report["storage"]["serving_from"])
 
 
+@pytest.mark.realtime
 def test_redis_stopped_mid_run_keeps_serving_and_recovers() -> None:
     redis_port = free_port()
     redis_url = f"redis://127.0.0.1:{redis_port}/0"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,9 +17,11 @@ from fake_kiwoom import FakeKiwoomConfig, create_app
 from fake_kiwoom.canned import OUTAGE_NOW
 from fake_kiwoom.scenario_model import parse_scenario
 from kiwoom import KiwoomClient, Settings
+from kiwoom.errors import RedisUnavailableError
 from kiwoom.resilience import cache_key
+from kiwoom.state.redis import RedisResultStore
+from kiwoom_lab.loopback import free_port
 from tests.support.redis import namespace, shared_redis_url
-from tests.support.servers import free_port
 
 pytestmark = pytest.mark.anyio
 
@@ -39,9 +42,11 @@ class Fleet:
         return [e.detail_code for e in self.app.state.journal.entries()]
 
 
+@contextlib.asynccontextmanager
 async def fleet(
     size: int = 4, *, storage: str = "redis", config: FakeKiwoomConfig | None = None, **overrides: Any
 ) -> AsyncIterator[Fleet]:
+    """``size`` clients of one fake sharing Redis (or each its memory); closed and the namespace wiped after."""
     url = shared_redis_url()
     ns = namespace()
     app = create_app(config or FakeKiwoomConfig(seed=9))
@@ -64,7 +69,7 @@ async def fleet(
 
 
 async def test_one_token_for_all_workers_and_revoked_by_the_last() -> None:
-    async for f in fleet():
+    async with fleet() as f:
         assert all(await asyncio.gather(*(c.connect() for c in f.clients)))
         assert f.api_ids() == ["au10001"]
         for client in f.clients[:-1]:
@@ -75,7 +80,7 @@ async def test_one_token_for_all_workers_and_revoked_by_the_last() -> None:
 
 
 async def test_one_upstream_request_per_key_across_workers() -> None:
-    async for f in fleet():
+    async with fleet() as f:
         calls = [c.get_stock_price(code) for c in f.clients for code in ("005930", "000660") for _ in range(25)]
         results = await asyncio.gather(*calls)
         assert f.api_ids().count("ka10001") == 2
@@ -87,7 +92,7 @@ async def test_one_upstream_request_per_key_across_workers() -> None:
 
 
 async def test_rejected_token_is_reissued_once_for_everyone() -> None:
-    async for f in fleet(config=FakeKiwoomConfig(seed=9, rate_limit_per_s=0), rate_limit_per_s=0):
+    async with fleet(config=FakeKiwoomConfig(seed=9, rate_limit_per_s=0), rate_limit_per_s=0) as f:
         await asyncio.gather(*(c.connect() for c in f.clients))
         f.app.state.fake.tokens.clear()  # Kiwoom forgets the token: every worker gets 8005 next
         codes = ("005930", "000660", "035420", "035720")
@@ -95,21 +100,23 @@ async def test_rejected_token_is_reissued_once_for_everyone() -> None:
         assert f.api_ids().count("au10001") == 2
 
 
+@pytest.mark.realtime
 async def test_global_rate_limit_means_no_1700() -> None:
     config = FakeKiwoomConfig(seed=9, rate_limit_per_s=8.0, rate_limit_burst=2)
     codes = ["005930", "000660", "035420", "035720", "005380", "000270", "068270", "051910"]
     # Pacing at 75 % of the limit leaves room for scheduling jitter on a busy 2-core machine.
-    async for f in fleet(config=config, rate_limit_per_s=8.0, rate_limit_burst=2, rate_limit_margin=0.75):
+    async with fleet(config=config, rate_limit_per_s=8.0, rate_limit_burst=2, rate_limit_margin=0.75) as f:
         await asyncio.gather(*(c.get_stock_price(code) for c in f.clients for code in codes))
         assert f.api_ids().count("ka10001") == len(codes)
         assert 1700 not in f.details()
 
 
+@pytest.mark.realtime
 async def test_memory_backend_workers_trip_the_limit_redis_prevents() -> None:
     """The contrast: four private budgets exceed Kiwoom's one budget per app key."""
     config = FakeKiwoomConfig(seed=9, rate_limit_per_s=8.0, rate_limit_burst=2)
     codes = [["005930", "000660", "035420"], ["035720", "005380", "000270"], ["068270", "051910", "006400"]]
-    async for f in fleet(3, storage="memory", config=config, rate_limit_per_s=8.0, rate_limit_burst=2):
+    async with fleet(3, storage="memory", config=config, rate_limit_per_s=8.0, rate_limit_burst=2) as f:
         await asyncio.gather(
             *(c.get_stock_price(code) for c, group in zip(f.clients, codes, strict=True) for code in group)
         )
@@ -118,7 +125,7 @@ async def test_memory_backend_workers_trip_the_limit_redis_prevents() -> None:
 
 async def test_breaker_opened_by_one_worker_spares_upstream_for_all() -> None:
     config = FakeKiwoomConfig(seed=9, rate_limit_per_s=0)
-    async for f in fleet(2, config=config, breaker_failures=2, retry_delay=0.01, rate_limit_per_s=0):
+    async with fleet(2, config=config, breaker_failures=2, retry_delay=0.01, rate_limit_per_s=0) as f:
         first, second = f.clients
         await second.connect()
         f.app.state.fake.engine.load(parse_scenario(OUTAGE, "test"))
@@ -133,7 +140,7 @@ async def test_breaker_opened_by_one_worker_spares_upstream_for_all() -> None:
 
 
 async def test_stale_value_from_another_worker_answers_an_outage() -> None:
-    async for f in fleet(2, cache_ttl=0.2, rate_limit_per_s=0, retry_delay=0.01):
+    async with fleet(2, cache_ttl=0.2, rate_limit_per_s=0, retry_delay=0.01) as f:
         first, second = f.clients
         live = await first.get_stock_price("005930")
         await asyncio.sleep(0.3)
@@ -144,7 +151,7 @@ async def test_stale_value_from_another_worker_answers_an_outage() -> None:
 
 
 async def test_values_of_another_format_version_are_ignored() -> None:
-    async for f in fleet(1):
+    async with fleet(1) as f:
         client = f.clients[0]
         redis = aioredis.Redis.from_url(f.url)
         key = f"{f.ns}:v1:cache:{cache_key('get_stock_price', {'stock_code': '005930'})}"
@@ -156,7 +163,7 @@ async def test_values_of_another_format_version_are_ignored() -> None:
 
 
 async def test_namespaces_do_not_share() -> None:
-    async for f in fleet(1):
+    async with fleet(1) as f:
         other_ns = namespace()
         other = KiwoomClient(
             Settings(_env_file=None, base_url="http://fake", redis_url=f.url, redis_namespace=other_ns, page_delay_s=0),
@@ -166,6 +173,34 @@ async def test_namespaces_do_not_share() -> None:
         assert (await other.get_stock_price("005930"))["source"] == "simulated"
         await other.close()
         assert f.api_ids().count("au10001") == 2
+
+
+async def test_a_redis_error_after_taking_the_flight_lock_still_loads_live(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_get = RedisResultStore.get
+    calls = 0
+
+    async def flaky_get(self: RedisResultStore, key: str) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 2:  # the re-check made after the flight lock is taken
+            raise RedisUnavailableError("simulated Redis timeout")
+        return await real_get(self, key)
+
+    monkeypatch.setattr(RedisResultStore, "get", flaky_get)
+    async with fleet(1, config=FakeKiwoomConfig(seed=3, rate_limit_per_s=0)) as f:
+        result = await f.clients[0].get_stock_price("005930")
+    assert calls >= 2
+    assert result["source"] == "simulated"
+
+
+async def test_a_worker_that_never_used_the_shared_token_does_not_revoke_it() -> None:
+    async with fleet(2, config=FakeKiwoomConfig(seed=3, rate_limit_per_s=0)) as f:
+        first, second = f.clients
+        assert await first.connect()
+        await second.close()  # never connected, never joined
+        assert f.api_ids() == ["au10001"]
+        await first.close()
+        assert f.api_ids() == ["au10001", "au10002"]
 
 
 async def test_unreachable_redis_degrades_to_memory_quickly() -> None:

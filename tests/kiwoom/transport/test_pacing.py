@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kiwoom.state.memory import MemoryRateBudget
 from kiwoom.transport.pacing import PacingCancelledError, RatePacer
 from tests.support.clock import FakeTime
 
@@ -16,27 +17,27 @@ pytestmark = pytest.mark.anyio
 
 async def test_burst_then_one_per_second() -> None:
     t = FakeTime()
-    pacer = RatePacer(1.0, 2, clock=t.clock, sleep=t.sleep)
+    pacer = RatePacer(MemoryRateBudget(1.0, 2, clock=t.clock), sleep=t.sleep)
     waits = [await pacer.acquire("ka10001") for _ in range(5)]
     assert waits == pytest.approx([0.0, 0.0, 1.0, 1.0, 1.0])
 
 
 async def test_api_ids_are_independent() -> None:
     t = FakeTime()
-    pacer = RatePacer(1.0, 1, clock=t.clock, sleep=t.sleep)
+    pacer = RatePacer(MemoryRateBudget(1.0, 1, clock=t.clock), sleep=t.sleep)
     assert await pacer.acquire("ka10001") == 0.0
     assert await pacer.acquire("ka10081") == 0.0
 
 
 async def test_disabled_pacer_never_waits() -> None:
-    pacer = RatePacer(0.0, 1)
+    pacer = RatePacer(MemoryRateBudget(0.0, 1))
     assert all([await pacer.acquire("ka10001") == 0.0 for _ in range(100)])
 
 
 async def test_late_sends_do_not_shrink_the_spacing() -> None:
     """A token is taken when the request goes out, so a delayed sender cannot crowd the next one."""
     t = FakeTime()
-    pacer = RatePacer(1.0, 1, clock=t.clock, sleep=t.sleep)
+    pacer = RatePacer(MemoryRateBudget(1.0, 1, clock=t.clock), sleep=t.sleep)
     await pacer.acquire("ka10001")
     t.advance(0.7)  # the event loop was busy: nothing was sent meanwhile
     await pacer.acquire("ka10001")
@@ -47,7 +48,7 @@ async def test_late_sends_do_not_shrink_the_spacing() -> None:
 
 async def test_a_waiter_gives_up_when_no_longer_wanted() -> None:
     t = FakeTime()
-    pacer = RatePacer(1.0, 1, clock=t.clock, sleep=t.sleep)
+    pacer = RatePacer(MemoryRateBudget(1.0, 1, clock=t.clock), sleep=t.sleep)
     await pacer.acquire("ka10001")
 
     async def breaker_opened() -> bool:
@@ -60,7 +61,7 @@ async def test_a_waiter_gives_up_when_no_longer_wanted() -> None:
 
 async def test_refund_returns_an_unused_token() -> None:
     t = FakeTime()
-    pacer = RatePacer(1.0, 1, clock=t.clock, sleep=t.sleep)
+    pacer = RatePacer(MemoryRateBudget(1.0, 1, clock=t.clock), sleep=t.sleep)
     await pacer.acquire("ka10001")
     await pacer.refund("ka10001")
     assert await pacer.acquire("ka10001") == 0.0
@@ -77,7 +78,7 @@ def test_concurrent_callers_never_exceed_the_bucket(rate: float, burst: int, cal
 
     async def scenario() -> list[float]:
         t = FakeTime(start=0.0)
-        pacer = RatePacer(rate, burst, clock=t.clock, sleep=lambda s: _yield_and_advance(t, s))
+        pacer = RatePacer(MemoryRateBudget(rate, burst, clock=t.clock), sleep=lambda s: _yield_and_advance(t, s))
         sent: list[float] = []
 
         async def caller() -> None:

@@ -1,0 +1,29 @@
+"""``get_market_status``'s result, made from the KRX calendar's reading of the clock.
+
+No Kiwoom TR reports the market session, so this is pure: the client passes the
+:class:`~krx.calendar.MarketClock` for now and adds where and when the answer was made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from krx.calendar import SESSION_NAMES_KO, MarketClock
+
+#: Tells a reader the status is computed, not quoted by Kiwoom.
+STATUS_BASIS = "KRX 거래 달력과 현재 시각 (시세 TR 없음)"
+
+
+def market_status(state: MarketClock) -> dict[str, Any]:
+    """Open or closed, which session, why closed, and when the market next opens."""
+    return {
+        "market_open": state.market_open,
+        "status": "OPEN" if state.market_open else "CLOSED",
+        "session": state.session.value,
+        "session_name": SESSION_NAMES_KO[state.session],
+        "reason": state.reason,
+        "trading_day": state.trading_day,
+        "current_time": state.now.isoformat(timespec="seconds"),
+        "next_open": state.next_open.isoformat(timespec="seconds"),
+        "market_type": "KRX",
+    }

@@ -1,0 +1,185 @@
+"""Redis first, this process's memory when Redis is unreachable: the one place that decides.
+
+Every wrapper here sends each call to its Redis store and, when that raises
+:class:`RedisUnavailableError`, answers from the memory store instead. This module is
+the only code that catches that error, so "what happens when Redis is down" is written
+once. :class:`StorageHealth` reports the outage once when it starts and once when Redis
+answers again; the link's back-off keeps a dead Redis from costing a timeout per call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from kiwoom.errors import RedisUnavailableError
+from kiwoom.state.memory import MemoryBreaker
+from kiwoom.state.protocols import BreakerStore, Data, RateBudget, ResultStore, StoredResult, TokenStore
+from kiwoom.state.redis.link import RedisLink
+
+logger = logging.getLogger("kiwoom.state")
+
+T = TypeVar("T")
+
+
+class StorageHealth:
+    """Whether the workers' shared state is reachable; reports each change once."""
+
+    def __init__(self, link: RedisLink, on_change: Callable[[bool], None] | None = None) -> None:
+        self.link = link
+        self.healthy = True
+        self._on_change = on_change
+
+    async def attempt(self, primary: Callable[[], Awaitable[T]], fallback: Callable[[], Awaitable[T]]) -> T:
+        """``primary()`` against Redis; ``fallback()`` from memory when Redis is unreachable."""
+        try:
+            value = await primary()
+        except RedisUnavailableError:
+            self._set(healthy=False)
+            return await fallback()
+        self._set(healthy=True)
+        return value
+
+    def _set(self, *, healthy: bool) -> None:
+        if healthy == self.healthy:
+            return
+        self.healthy = healthy
+        if healthy:
+            logger.warning("Redis 재연결 완료: 공유 상태 사용 재개")
+        else:
+            logger.warning("Redis 연결 실패, 메모리 백엔드로 계속합니다 (%s)", self.link.last_error)
+        if self._on_change is not None:
+            self._on_change(healthy)
+
+    async def ping(self) -> bool:
+        """Ask Redis now (bounded), so a health report shows the current state."""
+
+        async def unreachable() -> bool:
+            return False
+
+        return await self.attempt(self.link.ping, unreachable)
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "backend": "redis",
+            "namespace": self.link.namespace,
+            "healthy": self.healthy,
+            "serving_from": "redis" if self.healthy else "memory",
+            "last_error": self.link.last_error,
+        }
+
+
+class DegradingResultStore:
+    """Shared results; while Redis is down this worker caches and loads on its own."""
+
+    def __init__(self, primary: ResultStore, fallback: ResultStore, health: StorageHealth) -> None:
+        self._primary, self._fallback, self._health = primary, fallback, health
+
+    async def get(self, key: str) -> StoredResult | None:
+        return await self._health.attempt(lambda: self._primary.get(key), lambda: self._fallback.get(key))
+
+    async def set(self, key: str, data: Data, ttl_s: float) -> None:
+        await self._health.attempt(
+            lambda: self._primary.set(key, data, ttl_s), lambda: self._fallback.set(key, data, ttl_s)
+        )
+
+    async def try_lock(self, key: str, owner: str, ttl_s: float) -> bool:
+        return await self._health.attempt(
+            lambda: self._primary.try_lock(key, owner, ttl_s), lambda: self._fallback.try_lock(key, owner, ttl_s)
+        )
+
+    async def unlock(self, key: str, owner: str) -> None:
+        await self._health.attempt(lambda: self._primary.unlock(key, owner), lambda: self._fallback.unlock(key, owner))
+
+
+class DegradingTokenStore:
+    """The shared token; while Redis is down this worker issues its own and never revokes it."""
+
+    def __init__(self, primary: TokenStore, fallback: TokenStore, health: StorageHealth) -> None:
+        self._primary, self._fallback, self._health = primary, fallback, health
+
+    async def load(self) -> tuple[str, float] | None:
+        return await self._health.attempt(self._primary.load, self._fallback.load)
+
+    async def store(self, token: str, expires_at: float) -> None:
+        await self._health.attempt(
+            lambda: self._primary.store(token, expires_at), lambda: self._fallback.store(token, expires_at)
+        )
+
+    async def discard(self, token: str) -> None:
+        await self._health.attempt(lambda: self._primary.discard(token), lambda: self._fallback.discard(token))
+
+    async def lock(self, owner: str, ttl_s: float) -> bool:
+        return await self._health.attempt(
+            lambda: self._primary.lock(owner, ttl_s), lambda: self._fallback.lock(owner, ttl_s)
+        )
+
+    async def unlock(self, owner: str) -> None:
+        await self._health.attempt(lambda: self._primary.unlock(owner), lambda: self._fallback.unlock(owner))
+
+    async def join(self) -> int:
+        return await self._health.attempt(self._primary.join, self._fallback.join)
+
+    async def leave(self) -> int:
+        return await self._health.attempt(self._primary.leave, self._fallback.leave)
+
+    async def forget(self) -> None:
+        await self._health.attempt(self._primary.forget, self._fallback.forget)
+
+
+class DegradingRateBudget:
+    """The global per-TR budget; while Redis is down this worker paces on its own bucket."""
+
+    def __init__(self, primary: RateBudget, fallback: RateBudget, health: StorageHealth) -> None:
+        self._primary, self._fallback, self._health = primary, fallback, health
+
+    async def try_take(self, api_id: str) -> float:
+        return await self._health.attempt(
+            lambda: self._primary.try_take(api_id), lambda: self._fallback.try_take(api_id)
+        )
+
+    async def refund(self, api_id: str) -> None:
+        await self._health.attempt(lambda: self._primary.refund(api_id), lambda: self._fallback.refund(api_id))
+
+
+class DegradingBreaker:
+    """The shared breaker, with this worker's own breaker kept warm to take over when Redis is down.
+
+    Every verdict is recorded in both, so the local breaker already knows about a failing
+    upstream when it has to decide alone. Transitions are reported by whichever breaker is
+    deciding, never by both: the shared one reports its own, and the local one's are
+    reported only while Redis is down (``report_local``).
+    """
+
+    def __init__(self, primary: BreakerStore, fallback: MemoryBreaker, health: StorageHealth) -> None:
+        self._primary, self._fallback, self._health = primary, fallback, health
+
+    def report_local(self) -> bool:
+        """Whether the local breaker's transitions are the ones that matter now."""
+        return not self._health.healthy
+
+    async def allow(self) -> bool:
+        return await self._health.attempt(self._primary.allow, self._fallback.allow)
+
+    async def is_open(self) -> bool:
+        return await self._health.attempt(self._primary.is_open, self._fallback.is_open)
+
+    async def record_success(self) -> None:
+        await self._fallback.record_success()
+        await self._health.attempt(self._primary.record_success, _nothing)
+
+    async def record_failure(self) -> None:
+        await self._fallback.record_failure()
+        await self._health.attempt(self._primary.record_failure, _nothing)
+
+    async def release_probe(self) -> None:
+        await self._fallback.release_probe()
+        await self._health.attempt(self._primary.release_probe, _nothing)
+
+    async def snapshot(self) -> dict[str, Any]:
+        return await self._health.attempt(self._primary.snapshot, self._fallback.snapshot)
+
+
+async def _nothing() -> None:
+    return None

@@ -1,0 +1,100 @@
+"""The state seam: what the guard, the token manager and the pacer need to share across workers.
+
+Four small Protocols. :mod:`kiwoom.state.memory` implements them for one process,
+:mod:`kiwoom.state.redis` for several workers behind one port, and
+:mod:`kiwoom.state.degrading` puts the memory one behind the Redis one for when Redis is
+unreachable. The consumers take these Protocols and never learn which backend they have,
+so no storage decision is made anywhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+Data = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResult:
+    """A result another worker (or this one) stored: its data, age and freshness window."""
+
+    data: Data
+    age_s: float
+    ttl_s: float
+
+    @property
+    def fresh(self) -> bool:
+        return self.age_s < self.ttl_s
+
+
+class ResultStore(Protocol):
+    """Results shared by every worker, and the flight lock that lets one of them load a key."""
+
+    async def get(self, key: str) -> StoredResult | None:
+        """The stored result for ``key``, fresh or stale, or None."""
+
+    async def set(self, key: str, data: Data, ttl_s: float) -> None:
+        """Store ``data`` as fresh for ``ttl_s`` (kept longer for stale-if-error)."""
+
+    async def try_lock(self, key: str, owner: str, ttl_s: float) -> bool:
+        """Take the right to load ``key`` for ``ttl_s``; False while another owner holds it."""
+
+    async def unlock(self, key: str, owner: str) -> None:
+        """Give the right back, if ``owner`` still holds it."""
+
+
+class TokenStore(Protocol):
+    """One access token per app key, its issue lock and the count of workers using it."""
+
+    async def load(self) -> tuple[str, float] | None:
+        """(token, expires_at epoch seconds) if one is stored."""
+
+    async def store(self, token: str, expires_at: float) -> None: ...
+
+    async def discard(self, token: str) -> None:
+        """Forget ``token`` only if it is still the stored one (a newer token stays)."""
+
+    async def lock(self, owner: str, ttl_s: float) -> bool:
+        """Take the right to issue a token; False while another owner holds it."""
+
+    async def unlock(self, owner: str) -> None: ...
+
+    async def join(self) -> int:
+        """Count this process among the token's users; the new count (0: not counted)."""
+
+    async def leave(self) -> int:
+        """Stop counting this process; the users left (the last one out revokes the token)."""
+
+    async def forget(self) -> None:
+        """Drop the token and its user count (after the last user revoked it)."""
+
+
+class RateBudget(Protocol):
+    """Per-api-id request budget of one app key (a token bucket)."""
+
+    async def try_take(self, api_id: str) -> float:
+        """0.0 when a request for ``api_id`` may go now (its token is taken), else seconds until one is due."""
+
+    async def refund(self, api_id: str) -> None:
+        """Give back a token that was taken for a request that was not sent."""
+
+
+class BreakerStore(Protocol):
+    """The circuit breaker's state and transitions, as the guard and the transport use them."""
+
+    async def allow(self) -> bool:
+        """May a load go upstream now? (admits the one half-open probe after the cool-down)."""
+
+    async def is_open(self) -> bool:
+        """True while cooling down; unlike :meth:`allow` it never admits a probe."""
+
+    async def record_success(self) -> None: ...
+
+    async def record_failure(self) -> None: ...
+
+    async def release_probe(self) -> None:
+        """The probe ended without a verdict (cancelled, answered from elsewhere): let another go."""
+
+    async def snapshot(self) -> dict[str, Any]:
+        """State, consecutive failures and time to the next probe, for health reports."""

@@ -1,0 +1,222 @@
+"""Build the client's collaborators from :class:`Settings`: the only reader of settings below the facade.
+
+Each layer gets a small value object instead of the settings (the guard a
+:class:`GuardConfig`, the pacer a :class:`PacingConfig`), so a setting is interpreted in
+exactly one place: the rate margin, for instance, is applied once here, and the wait after
+a 1700 is the same interval the pacer keeps. The state seam is chosen here too: memory
+stores for one process, or Redis stores behind :mod:`kiwoom.state.degrading` for workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+
+from kiwoom.config import Settings
+from kiwoom.observe import ClientObserver
+from kiwoom.resilience.breaker import BreakerState, CircuitBreaker
+from kiwoom.resilience.guard import Guard, GuardConfig
+from kiwoom.resilience.retry import RetryPolicy
+from kiwoom.state.degrading import (
+    DegradingBreaker,
+    DegradingRateBudget,
+    DegradingResultStore,
+    DegradingTokenStore,
+    StorageHealth,
+)
+from kiwoom.state.memory import (
+    DetachedTokenStore,
+    MemoryBreaker,
+    MemoryRateBudget,
+    MemoryResultStore,
+    MemoryTokenStore,
+)
+from kiwoom.state.protocols import BreakerStore, RateBudget, ResultStore, TokenStore
+from kiwoom.state.redis import RedisBreaker, RedisLink, RedisRateBudget, RedisResultStore, RedisTokenStore
+from kiwoom.transport.pacing import PacingConfig, RatePacer
+from kiwoom.transport.tokens import TokenManager
+from kiwoom.transport.tr import TRTransport
+
+#: The operation under which the ka10099 stock listing is cached (see ``KiwoomClient``).
+LISTING_OPERATION = "stock_listing"
+
+ObserverRef = Callable[[], ClientObserver]
+
+
+def pacing_config(settings: Settings) -> PacingConfig:
+    return PacingConfig(
+        rate_per_s=settings.rate_limit_per_s * settings.rate_limit_margin,
+        burst=settings.rate_limit_burst,
+        page_delay_s=settings.page_delay_s,
+        max_pages=settings.max_pages,
+    )
+
+
+def guard_config(settings: Settings) -> GuardConfig:
+    retry = RetryPolicy(
+        max_attempts=settings.max_retries,
+        base_delay_s=settings.retry_delay,
+        jitter=settings.retry_jitter,
+        deadline_s=settings.call_deadline_s,
+    )
+    return GuardConfig(
+        retry=retry,
+        cache_maxsize=settings.cache_maxsize,
+        stale_window_s=settings.stale_if_error_s,
+        default_ttl_s=settings.cache_ttl,
+        ttl_overrides={LISTING_OPERATION: settings.listing_ttl_s, **settings.cache_ttl_overrides},
+        fallback=settings.fallback,
+        rate_limit_wait_s=pacing_config(settings).interval_s,
+    )
+
+
+@dataclass(slots=True)
+class Storage:
+    """The four stores of the state seam, and how to report and close them."""
+
+    results: ResultStore
+    breaker: BreakerStore
+    tokens_for: Callable[[str], TokenStore]
+    budget_for: Callable[[str], RateBudget]
+    health: StorageHealth | None = None
+
+    async def report(self) -> dict[str, Any]:
+        """Where shared state lives now, asking Redis (bounded) so the answer is current."""
+        if self.health is None:
+            return {"backend": "memory", "healthy": True, "serving_from": "memory"}
+        await self.health.ping()
+        return self.health.report()
+
+    async def close(self) -> None:
+        if self.health is not None:
+            await self.health.link.close()
+
+
+def _breaker_events(observer: ObserverRef, *, when: Callable[[], bool] = lambda: True) -> Any:
+    def report(old: BreakerState, new: BreakerState) -> None:
+        if when():
+            observer().breaker(old.value, new.value)
+
+    return report
+
+
+def build_storage(
+    settings: Settings, *, wall: Callable[[], float], monotonic: Callable[[], float], observer: ObserverRef
+) -> Storage:
+    """Memory stores, or Redis stores that degrade to memory ones while Redis is unreachable."""
+    pacing = pacing_config(settings)
+
+    def local_budget(_app_key: str) -> RateBudget:
+        return MemoryRateBudget(pacing.rate_per_s, pacing.burst, clock=monotonic)
+
+    if settings.storage_backend() == "memory":
+        breaker = CircuitBreaker(
+            settings.breaker_failures, settings.breaker_cooldown_s, clock=monotonic, on_change=_breaker_events(observer)
+        )
+        return Storage(MemoryResultStore(), MemoryBreaker(breaker), lambda _key: MemoryTokenStore(), local_budget)
+    assert settings.redis_url is not None
+    link = RedisLink(
+        settings.redis_url,
+        namespace=settings.redis_namespace,
+        timeout_s=settings.redis_timeout_s,
+        retry_s=settings.redis_retry_s,
+        monotonic=monotonic,
+    )
+    health = StorageHealth(link, on_change=lambda ok: observer().storage("redis", ok))
+    mirror = CircuitBreaker(
+        settings.breaker_failures,
+        settings.breaker_cooldown_s,
+        clock=monotonic,
+        on_change=_breaker_events(observer, when=lambda: not health.healthy),
+    )
+    shared_breaker = RedisBreaker(
+        link,
+        failure_threshold=settings.breaker_failures,
+        cooldown_s=settings.breaker_cooldown_s,
+        on_change=lambda old, new: observer().breaker(old, new),
+    )
+
+    def tokens_for(app_key: str) -> TokenStore:
+        return DegradingTokenStore(RedisTokenStore(link, app_key), DetachedTokenStore(), health)
+
+    def budget_for(app_key: str) -> RateBudget:
+        if pacing.rate_per_s <= 0:
+            return local_budget(app_key)
+        shared = RedisRateBudget(link, app_key, pacing.rate_per_s, pacing.burst)
+        return DegradingRateBudget(shared, local_budget(app_key), health)
+
+    return Storage(
+        results=DegradingResultStore(
+            RedisResultStore(link, wall=wall, stale_window_s=settings.stale_if_error_s), MemoryResultStore(), health
+        ),
+        breaker=DegradingBreaker(shared_breaker, MemoryBreaker(mirror), health),
+        tokens_for=tokens_for,
+        budget_for=budget_for,
+        health=health,
+    )
+
+
+@dataclass(slots=True)
+class Wiring:
+    """Everything a :class:`~kiwoom.client.KiwoomClient` is made of, built from one settings object."""
+
+    settings: Settings
+    storage: Storage
+    guard: Guard
+    pacing: PacingConfig
+    wall: Callable[[], float]
+    monotonic: Callable[[], float]
+    sleep: Callable[[float], Awaitable[None]]
+
+    def connection(
+        self, http: httpx2.AsyncClient, app_key: str, secret_key: str, observer: ClientObserver
+    ) -> tuple[TokenManager, TRTransport]:
+        """The token manager and TR transport of one app key over ``http``."""
+        tokens = TokenManager(
+            http,
+            app_key,
+            secret_key,
+            clock=self.wall,
+            refresh_margin_s=self.settings.token_refresh_margin_s,
+            store=self.storage.tokens_for(app_key),
+            sleep=self.sleep,
+            monotonic=self.monotonic,
+            issue_timeout_s=self.settings.timeout,
+        )
+        pacer = RatePacer(self.storage.budget_for(app_key), sleep=self.sleep)
+        transport = TRTransport(
+            http,
+            tokens,
+            pacer,
+            gate=self.storage.breaker,
+            page_delay_s=self.pacing.page_delay_s,
+            max_pages=self.pacing.max_pages,
+            sleep=self.sleep,
+            observer=observer,
+        )
+        return tokens, transport
+
+
+def build(
+    settings: Settings,
+    *,
+    wall: Callable[[], float],
+    monotonic: Callable[[], float],
+    sleep: Callable[[float], Awaitable[None]],
+    observer: ObserverRef,
+    meta: Callable[[], dict[str, Any]],
+) -> Wiring:
+    storage = build_storage(settings, wall=wall, monotonic=monotonic, observer=observer)
+    guard = Guard(
+        guard_config(settings),
+        results=storage.results,
+        breaker=storage.breaker,
+        monotonic=monotonic,
+        sleep=sleep,
+        observer=observer,
+        meta=meta,
+    )
+    return Wiring(settings, storage, guard, pacing_config(settings), wall, monotonic, sleep)
