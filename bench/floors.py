@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
-    # The same uvicorn settings as kiwoom/mcp/runner.py, so only the application differs.
+    # The same uvicorn settings as kiwoom/mcp/http_app.py's uvicorn_config, so only the application differs.
     uvicorn.run(
         FLOORS[args.kind](),
         host=args.host,
