@@ -8,7 +8,7 @@ orchestrator can check the process without the secret.
 from __future__ import annotations
 
 import hmac
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -85,14 +85,21 @@ def build_http_app(server: KiwoomMCPServer, settings: ServerSettings) -> Starlet
     return app
 
 
+def uvicorn_options(settings: ServerSettings) -> dict[str, Any]:
+    """uvicorn's settings for the server, one process or several (``bench/floors.py`` mirrors them).
+
+    The graceful-shutdown bound matters: open MCP streams would otherwise hold the process.
+    """
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "lifespan": "on",
+        "log_level": settings.log_level.lower(),
+        "timeout_graceful_shutdown": max(settings.shutdown_timeout_s, 1),
+        "access_log": False,
+    }
+
+
 def uvicorn_config(app: Starlette, settings: ServerSettings) -> uvicorn.Config:
-    """The uvicorn settings of one server process (``bench/floors.py`` uses the same ones)."""
-    return uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        lifespan="on",
-        log_level=settings.log_level.lower(),
-        timeout_graceful_shutdown=max(settings.shutdown_timeout_s, 1),
-        access_log=False,
-    )
+    """The uvicorn configuration of one server process serving ``app``."""
+    return uvicorn.Config(app, **uvicorn_options(settings))

@@ -15,7 +15,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from kiwoom.config import Settings
-from kiwoom.mcp.http_app import build_http_app
+from kiwoom.mcp.http_app import build_http_app, uvicorn_options
 from kiwoom.mcp.server import KiwoomMCPServer
 from kiwoom.mcp.settings import ServerSettings
 
@@ -52,13 +52,5 @@ def serve_workers(settings: ServerSettings) -> None:
         client_settings.storage_backend(),
     )
     uvicorn.run(
-        "kiwoom.mcp.workers:create_worker_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        lifespan="on",
-        log_level=settings.log_level.lower(),
-        timeout_graceful_shutdown=max(settings.shutdown_timeout_s, 1),
-        access_log=False,
+        "kiwoom.mcp.workers:create_worker_app", factory=True, workers=settings.workers, **uvicorn_options(settings)
     )
