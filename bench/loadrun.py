@@ -28,6 +28,12 @@ server life shows: token issues (one per run with Redis) and ``ka10001`` request
 (one per code and operation per TTL window). A count that fails to start is recorded and the next one still runs;
 the exit status is then 2.
 
+Chaos: ``--chaos`` runs ``kiwoom-mcp --workers 2`` (``--workers N`` to change it) on a
+Redis of its own and, under ``--duration`` seconds of load (default 90), kills -9 a worker,
+restarts Redis and restarts the fake, then reports the longest stall, errors, 1700s, token
+issues and revokes per stretch between the faults, and peak RSS (``chaos-summary.json``);
+see ``bench/load/chaos.py``.
+
 This module is the command line; the work is done by the modules of ``bench/load/`` (the
 plan, the processes, the servers, locust, the probes of the fake and of our ``/metrics``,
 Redis, and the report), and the loopback helpers are ``kiwoom_lab/loopback.py``'s.
@@ -44,12 +50,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.load.chaos import run_chaos
+from bench.load.chaos_figures import chaos_plan
 from bench.load.console import RunnerError, log
 from bench.load.measure import measure
 from bench.load.plan import DEFAULT_REDIS_URL, DEFAULT_SCENARIOS, REPO, Options, late_faults, plan, scenario_path
 from bench.load.redis_admin import check_redis
 from bench.load.report import add_ratios, machine, scaling_table, scaling_targets, table, targets
+from bench.mcp_wire import MIXES
 from kiwoom_lab.loopback import free_port, port_is_free
+
+DEFAULT_DURATION_S = 20
+#: Long enough for six stretches of 15 s: a baseline and the aftermath of each fault.
+CHAOS_DURATION_S = 90
 
 
 def parse_args(argv: Sequence[str] | None) -> Options:
@@ -61,7 +74,9 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         "happy_path with --scaling)",
     )  # fmt: skip
     parser.add_argument("--users", type=int, default=20, help="locust users (default 20; the machine has 2 cores)")
-    parser.add_argument("--duration", type=int, default=20, help="seconds of load per run (default 20)")
+    parser.add_argument(
+        "--duration", type=int, default=None, help="seconds of load per run (default 20; 90 with --chaos)"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     parser.add_argument("--port", type=int, default=8030, help="our server's port (a free one if it is taken)")
     parser.add_argument(
@@ -87,7 +102,23 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         help="scale-out benchmark: per worker count, the scenarios (default happy_path) cold+warm and the "
         "cache-hit run, with Redis, no floors; writes scaling.json",
     )  # fmt: skip
+    parser.add_argument(
+        "--chaos", action="store_true",
+        help="kill a worker, restart Redis and the fake under load (kiwoom-mcp --workers 2, own Redis); "
+        "writes chaos-summary.json",
+    )  # fmt: skip
+    parser.add_argument(
+        "--mix", choices=MIXES, default=None,
+        help="--chaos only: the locust mix (default mixed; price_only with a short KIWOOM_CACHE_TTL keeps "
+        "one flight after another going, so that faults hit flights in progress)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.mix is not None and not args.chaos:
+        parser.error("--mix goes with --chaos (the other runs choose the mix per run)")
+    if args.chaos:
+        return _chaos_options(parser, args)
+    if args.duration is None:
+        args.duration = DEFAULT_DURATION_S
     if args.scaling is not None and args.workers is not None:
         parser.error("--scaling takes the worker counts itself: drop --workers")
     if args.scaling is not None and args.smoke:
@@ -97,12 +128,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     redis_url: str | None = args.redis_url
     if redis_url is None and (scaling or max(workers) > 1):
         redis_url = DEFAULT_REDIS_URL
-    server_env: dict[str, str] = {}
-    for item in args.env:
-        key, sep, value = item.partition("=")
-        if not sep or not key.startswith("KIWOOM_"):
-            parser.error(f"--env wants KIWOOM_NAME=value, got {item!r}")
-        server_env[key] = value
+    server_env = _server_env(parser, args.env)
     names = args.scenarios or ("happy_path" if scaling else ",".join(DEFAULT_SCENARIOS))
     scenarios = [s.strip() for s in names.split(",") if s.strip()]
     users, duration = args.users, args.duration
@@ -120,6 +146,41 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         scenarios, users, duration, args.out, args.port, args.smoke, server_env, args.server_log_level,
         not args.no_warm, workers, redis_url, scaling,
     )  # fmt: skip
+
+
+def _chaos_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Options:
+    """``--chaos``: one server of ``--workers`` (default 2) workers on a Redis of its own, happy_path."""
+    clashing = [flag for flag, given in (("--scaling", args.scaling is not None), ("--smoke", args.smoke),
+                ("--redis-url", args.redis_url is not None), ("--scenarios", args.scenarios is not None),
+                ("--no-warm", args.no_warm)) if given]  # fmt: skip
+    if clashing:
+        parser.error(f"--chaos does not go with {', '.join(clashing)}")
+    workers: list[int] = args.workers or [2]
+    if len(workers) != 1 or workers[0] < 2:
+        parser.error("--chaos runs one server of at least 2 workers (one is killed): --workers N, N >= 2")
+    duration = CHAOS_DURATION_S if args.duration is None else args.duration
+    try:
+        chaos_plan(duration)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.users < 1:
+        parser.error("--users must be positive")
+    server_env = _server_env(parser, args.env)
+    return Options(
+        ["happy_path"], args.users, duration, args.out, args.port, False, server_env, args.server_log_level,
+        True, workers, None, False, chaos=True, mix=args.mix or "mixed",
+    )  # fmt: skip
+
+
+def _server_env(parser: argparse.ArgumentParser, items: list[str]) -> dict[str, str]:
+    """``--env KIWOOM_X=V`` items as a mapping; anything else is a usage error."""
+    server_env: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.startswith("KIWOOM_"):
+            parser.error(f"--env wants KIWOOM_NAME=value, got {item!r}")
+        server_env[key] = value
+    return server_env
 
 
 def worker_counts(text: str) -> list[int]:
@@ -141,6 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not port_is_free(port):
         port = free_port()
         log(f"port {options.port} is taken: our server runs on {port} instead")
+    if options.chaos:
+        return run_chaos(options, port)
     if options.redis_url:
         try:
             check_redis(options.redis_url)

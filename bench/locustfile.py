@@ -19,7 +19,10 @@ A request fails on a non-2xx status, on an unparsable body, on a JSON-RPC error 
 for runs with ``KIWOOM_FALLBACK=error``). Fallback answers are ``success: true`` and are
 counted by ``data.source``. Those counts, the HTTP statuses and the latency of answers the
 open breaker short-circuited are written as JSON to ``MCP_BENCH_STATS_FILE`` at the end,
-since locust's own JSON has no room for them.
+since locust's own JSON has no room for them. With ``MCP_BENCH_COMPLETIONS_FILE`` set, every
+tool call's completion is logged too (epoch time, latency, ok, HTTP status), for the chaos
+run (``python -m bench.loadrun --chaos``): its longest stall, the longest interval in which
+no call completed, needs per-call timestamps, which locust's aggregated stats do not keep.
 """
 
 from __future__ import annotations
@@ -59,6 +62,15 @@ class RunStats:
         self.failures: Counter[str] = Counter()
         #: Latency (ms, 0.1 ms resolution) of fallbacks that never asked upstream (breaker open).
         self.short_circuit_ms: Counter[float] = Counter()
+        #: ``[epoch s, latency ms, ok, HTTP status]`` per tool call, kept only when asked for.
+        self.completions: list[tuple[float, float, bool, int]] | None = (
+            [] if os.environ.get("MCP_BENCH_COMPLETIONS_FILE") else None
+        )
+
+    def complete(self, elapsed_ms: float, ok: bool, status: int) -> None:
+        """Log one tool call's completion (when a completions file was asked for)."""
+        if self.completions is not None:
+            self.completions.append((round(time.time(), 4), round(elapsed_ms, 1), ok, status))
 
     def as_dict(self, mix: str) -> dict[str, Any]:
         return {
@@ -159,12 +171,14 @@ class McpUser(FastHttpUser):
                 if status == 404 and self.session_id is not None:  # the server forgot the session
                     self.initialized = False  # open a new one next time
                 STATS.failures[f"{tool}: {reason}"] += 1
+                STATS.complete(elapsed_ms, False, status)
                 response.failure(reason)
                 return
             try:
                 message = parse_rpc_response(response.content or b"", response.headers.get("content-type"))
             except WireError as exc:
                 STATS.failures[f"{tool}: unparsable"] += 1
+                STATS.complete(elapsed_ms, False, status)
                 response.failure(str(exc))
                 return
             verdict = judge_tool_response(message, allow_unsuccessful=self.allow_unsuccessful)
@@ -172,6 +186,7 @@ class McpUser(FastHttpUser):
                 STATS.sources[tool][verdict.source] += 1
             if verdict.short_circuited:
                 STATS.short_circuit_ms[round(elapsed_ms, 1)] += 1
+            STATS.complete(elapsed_ms, verdict.ok, status)
             if not verdict.ok:
                 STATS.failures[f"{tool}: {verdict.reason}"] += 1
                 response.failure(verdict.reason)
@@ -180,11 +195,15 @@ class McpUser(FastHttpUser):
 
 
 def _write_stats(**_kwargs: Any) -> None:
-    """Write :data:`STATS` where the runner asked (``MCP_BENCH_STATS_FILE``)."""
+    """Write :data:`STATS` where the runner asked (``MCP_BENCH_STATS_FILE``, ``MCP_BENCH_COMPLETIONS_FILE``)."""
     path = os.environ.get("MCP_BENCH_STATS_FILE")
     if path:
         with open(path, "w", encoding="utf-8") as handle:
             json.dump(STATS.as_dict(McpUser.mix), handle, indent=2)
+    completions = os.environ.get("MCP_BENCH_COMPLETIONS_FILE")
+    if completions and STATS.completions is not None:
+        with open(completions, "w", encoding="utf-8") as handle:
+            json.dump(STATS.completions, handle, separators=(",", ":"))
 
 
 events.quitting.add_listener(_write_stats)

@@ -26,6 +26,7 @@ from kiwoom.observe import ClientObserver
 from kiwoom.operations import results, validation
 from kiwoom.operations.market_status import STATUS_BASIS, market_status
 from kiwoom.operations.search import rank_matches
+from kiwoom.operations.watchlist import watchlist_quotes
 from kiwoom.resilience.guard import Fallback
 from kiwoom.sandbox import sandbox_transport
 from kiwoom.transport.protocol import MARKET_CODES, TR_PATHS
@@ -66,6 +67,7 @@ class KiwoomClient(BaseMCPClient):
             self.settings, wall=clock, monotonic=monotonic, sleep=sleep, observer=lambda: self.observer, meta=self._meta
         )
         self.guard = self._wiring.guard
+        self.readiness = wiring.readiness(self.settings, monotonic=monotonic)
         self._injected_transport = transport
         self._clock = clock
         self._stack: contextlib.AsyncExitStack | None = None
@@ -94,6 +96,7 @@ class KiwoomClient(BaseMCPClient):
             self._connected = False
             return False
         self.last_error = None
+        self.readiness.token_issued()
         self._connected = True
         logger.info(
             "키움 API 연결 완료 (%s, %s)",
@@ -141,6 +144,8 @@ class KiwoomClient(BaseMCPClient):
 
     async def _close_http(self) -> None:
         stack, self._stack = self._stack, None
+        if self._tokens is not None:
+            await self._tokens.stop_heartbeat()  # a dropped manager must not renew its leases forever
         self._http = self._tokens = self._transport = None
         if stack is not None:
             await stack.aclose()
@@ -152,26 +157,25 @@ class KiwoomClient(BaseMCPClient):
             simulated=self.simulated,
             token_valid=self._tokens.is_valid() if self._tokens else False,
             last_error=self.last_error,
+            auth_error=self.readiness.auth_error,
             storage=await self._wiring.storage.report(),
             **(await self.guard.health()),
         )
         return report
 
     async def ensure_token(self, timeout_s: float = 2.0) -> bool:
-        """Try, briefly, to hold a valid token: readiness must not wait for a tool call to get one."""
-        if self._tokens is not None and self._tokens.is_valid():
-            return True
-        try:
-            async with asyncio.timeout(timeout_s):
-                await self._tr()
-                assert self._tokens is not None
-                await self._tokens.get()
-        except (KiwoomError, TimeoutError) as exc:
-            self.last_error = str(exc) or type(exc).__name__
-            return False
-        self.last_error = None
-        self._connected = True
-        return True
+        """Try, briefly and at most once per ``ready_token_interval_s``, to hold a token (:mod:`kiwoom.readiness`)."""
+        valid, error = await self.readiness.ensure_token(self._tokens, self._open_tokens, timeout_s)
+        if error is not None:
+            self.last_error = error
+        elif valid:
+            self.last_error, self._connected = None, True
+        return valid
+
+    async def _open_tokens(self) -> TokenManager:
+        await self._tr()
+        assert self._tokens is not None
+        return self._tokens
 
     def attach_observer(self, observer: ClientObserver) -> None:
         """Report to ``observer`` from now on (the MCP server attaches its metrics here)."""
@@ -187,7 +191,7 @@ class KiwoomClient(BaseMCPClient):
         """One raw TR page with no cache, retries or fallback: for learning, and for TRs without a method."""
         if api_id not in TR_PATHS:
             raise InvalidInputError("api_id", f"지원하는 TR 중 하나여야 합니다: {', '.join(sorted(TR_PATHS))}")
-        reply = await (await self._tr()).request(api_id, body)
+        reply = await self.readiness.track((await self._tr()).request(api_id, body))
         return reply.body
 
     async def _tr(self) -> TRTransport:
@@ -223,7 +227,7 @@ class KiwoomClient(BaseMCPClient):
         """Run ``load`` through the cache, breaker, retries and fallback (see :mod:`kiwoom.resilience.guard`)."""
 
         async def fresh() -> dict[str, Any]:
-            return {**(await load()), **self._meta()}
+            return {**(await self.readiness.track(load())), **self._meta()}
 
         return await self.guard.run(operation, params, fresh, fallback=fallback)
 
@@ -240,25 +244,15 @@ class KiwoomClient(BaseMCPClient):
         return await self._guarded("get_stock_price", {"stock_code": code}, load)
 
     async def get_stock_prices(self, stock_codes: list[str]) -> dict[str, Any]:
-        """Quotes of up to 100 stocks in one ka10095 request; unknown codes are listed apart."""
+        """Quotes of up to 100 stocks in one ka10095 request; unknown codes are listed apart.
+
+        When no code is known the call raises :class:`StockNotFoundError`: a verdict, never sample data.
+        """
         codes = validation.stock_codes(stock_codes)
 
         async def load() -> dict[str, Any]:
             reply = await (await self._tr()).request("ka10095", {"stk_cd": "|".join(codes)})
-            rows = results.rows_of(reply.body, "atn_stk_infr")
-            if not rows:
-                raise EmptyResponseError("ka10095", "관심종목 목록 없음")
-            by_code = {results.strip_venue(str(r.get("stk_cd", ""))): r for r in rows}
-            prices, not_found = [], []
-            for code in codes:
-                row = by_code.get(results.strip_venue(code))
-                if row is None or not str(row.get("cur_prc", "")).strip():
-                    not_found.append(code)
-                else:
-                    prices.append(results.quote(row, code))
-            if not prices:
-                raise EmptyResponseError("ka10095", "조회된 종목 없음")
-            return {"prices": prices, "not_found": not_found, "count": len(prices)}
+            return watchlist_quotes(reply.body, codes)
 
         return await self._guarded("get_stock_prices", {"stock_codes": codes}, load)
 

@@ -78,12 +78,29 @@ class Settings(BaseSettings):
         description="Per-operation TTLs (JSON in KIWOOM_CACHE_TTL_OVERRIDES)",
     )
     cache_maxsize: int = Field(2048, ge=1, description="Cached results kept; least recently used go first")
+    cache_max_bytes: int = Field(
+        64 * 1024 * 1024, ge=1, description="Bytes the cached results may weigh in memory; least recently used go first"
+    )
     stale_if_error_s: float = Field(3600.0, ge=0, description="How long past its TTL a result may answer a failure")
     fallback: Literal["sample", "stale-only", "error"] = Field(
         "sample", description="When upstream fails: stale then sample data (seed), stale only, or an error"
     )
-    breaker_failures: int = Field(5, ge=1, description="Consecutive upstream failures that open the breaker")
+    breaker_failures: int = Field(
+        5,
+        ge=1,
+        description="Requests the breaker's window must hold before it judges the failure rate "
+        "(so a total outage opens it after this many failed requests)",
+    )
+    breaker_failure_rate: float = Field(
+        0.5, gt=0, le=1, description="Share of the window's requests that, failed, opens the breaker"
+    )
+    breaker_window_s: float = Field(
+        30.0, gt=0, description="Sliding window over which the breaker counts requests and failures"
+    )
     breaker_cooldown_s: float = Field(30.0, gt=0, description="How long the open breaker spares upstream")
+    ready_token_interval_s: float = Field(
+        30.0, ge=0, description="At most one token attempt of the readiness probe per this many seconds"
+    )
 
     rate_limit_margin: float = Field(
         0.9, gt=0, le=1, description="Pace at this fraction of the limit, to absorb network jitter"
@@ -96,6 +113,18 @@ class Settings(BaseSettings):
     redis_namespace: str = Field("kiwoom", description="Key prefix, so deployments can share a Redis")
     redis_timeout_s: float = Field(1.0, gt=0, description="Bound on every Redis command")
     redis_retry_s: float = Field(5.0, gt=0, description="After a Redis failure, serve from memory this long")
+    flight_lease_s: float = Field(
+        3.0,
+        gt=0,
+        description="Lease of the cross-worker flight lock, renewed by its holder while it loads; "
+        "a dead holder's lock is taken over after at most this long",
+    )
+    workers: int = Field(
+        1, ge=1, description="Worker processes sharing the app key (set by --workers); alone, each paces at 1/N"
+    )
+    worker_lease_s: float = Field(
+        15.0, gt=0, description="A worker (and token user) counts as live this long unheard; renewed every third"
+    )
 
     sandbox_seed: int = Field(0, description="Seed of the embedded sandbox market")
 

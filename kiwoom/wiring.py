@@ -9,6 +9,7 @@ stores for one process, or Redis stores behind :mod:`kiwoom.state.degrading` for
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,11 +18,13 @@ import httpx2
 
 from kiwoom.config import Settings
 from kiwoom.observe import ClientObserver
+from kiwoom.readiness import Readiness
 from kiwoom.resilience.breaker import BreakerState, CircuitBreaker
 from kiwoom.resilience.guard import Guard, GuardConfig
 from kiwoom.resilience.retry import RetryPolicy
 from kiwoom.state.degrading import (
     DegradingBreaker,
+    DegradingPresence,
     DegradingRateBudget,
     DegradingResultStore,
     DegradingTokenStore,
@@ -30,12 +33,19 @@ from kiwoom.state.degrading import (
 from kiwoom.state.memory import (
     DetachedTokenStore,
     MemoryBreaker,
-    MemoryRateBudget,
     MemoryResultStore,
     MemoryTokenStore,
 )
-from kiwoom.state.protocols import BreakerStore, RateBudget, ResultStore, TokenStore
-from kiwoom.state.redis import RedisBreaker, RedisLink, RedisRateBudget, RedisResultStore, RedisTokenStore
+from kiwoom.state.protocols import BreakerStore, Presence, RateBudget, ResultStore, TokenStore
+from kiwoom.state.redis import (
+    RedisBreaker,
+    RedisLink,
+    RedisRateBudget,
+    RedisResultStore,
+    RedisTokenStore,
+    RedisWorkerRegistry,
+)
+from kiwoom.state.share import FairShareBudget, WorkerShare
 from kiwoom.transport.pacing import PacingConfig, RatePacer
 from kiwoom.transport.tokens import TokenManager
 from kiwoom.transport.tr import TRTransport
@@ -44,6 +54,11 @@ from kiwoom.transport.tr import TRTransport
 LISTING_OPERATION = "stock_listing"
 
 ObserverRef = Callable[[], ClientObserver]
+
+
+def readiness(settings: Settings, *, monotonic: Callable[[], float]) -> Readiness:
+    """How readiness is judged: its own token attempts at most one per ``ready_token_interval_s``."""
+    return Readiness(token_interval_s=settings.ready_token_interval_s, monotonic=monotonic)
 
 
 def pacing_config(settings: Settings) -> PacingConfig:
@@ -65,11 +80,13 @@ def guard_config(settings: Settings) -> GuardConfig:
     return GuardConfig(
         retry=retry,
         cache_maxsize=settings.cache_maxsize,
+        cache_max_bytes=settings.cache_max_bytes,
         stale_window_s=settings.stale_if_error_s,
         default_ttl_s=settings.cache_ttl,
         ttl_overrides={LISTING_OPERATION: settings.listing_ttl_s, **settings.cache_ttl_overrides},
         fallback=settings.fallback,
         rate_limit_wait_s=pacing_config(settings).interval_s,
+        flight_lease_s=settings.flight_lease_s,
     )
 
 
@@ -82,6 +99,8 @@ class Storage:
     tokens_for: Callable[[str], TokenStore]
     budget_for: Callable[[str], RateBudget]
     health: StorageHealth | None = None
+    presence_for: Callable[[str], Presence | None] = lambda _key: None
+    heartbeat_s: float = 0.0  # renews the leases (worker registry, token users); 0: nothing to renew
 
     async def report(self) -> dict[str, Any]:
         """Where shared state lives now, asking Redis (bounded) so the answer is current."""
@@ -95,7 +114,11 @@ class Storage:
             await self.health.link.close()
 
 
-def _breaker_events(observer: ObserverRef, *, when: Callable[[], bool] = lambda: True) -> Any:
+def _breaker_events(
+    observer: ObserverRef, *, when: Callable[[], bool] = lambda: True
+) -> Callable[[BreakerState, BreakerState], None]:
+    """Report a local breaker's transitions to the observer, while ``when()`` says they are the deciding ones."""
+
     def report(old: BreakerState, new: BreakerState) -> None:
         if when():
             observer().breaker(old.value, new.value)
@@ -103,19 +126,37 @@ def _breaker_events(observer: ObserverRef, *, when: Callable[[], bool] = lambda:
     return report
 
 
+def local_breaker(
+    settings: Settings, monotonic: Callable[[], float], on_change: Callable[[BreakerState, BreakerState], None]
+) -> CircuitBreaker:
+    """This process's breaker; ``KIWOOM_BREAKER_FAILURES`` is the requests its window needs before judging."""
+    return CircuitBreaker(
+        settings.breaker_failures,
+        settings.breaker_cooldown_s,
+        failure_rate=settings.breaker_failure_rate,
+        window_s=settings.breaker_window_s,
+        clock=monotonic,
+        on_change=on_change,
+    )
+
+
 def build_storage(
     settings: Settings, *, wall: Callable[[], float], monotonic: Callable[[], float], observer: ObserverRef
 ) -> Storage:
     """Memory stores, or Redis stores that degrade to memory ones while Redis is unreachable."""
     pacing = pacing_config(settings)
+    worker_id = uuid.uuid4().hex
+    shares: dict[str, WorkerShare] = {}
 
-    def local_budget(_app_key: str) -> RateBudget:
-        return MemoryRateBudget(pacing.rate_per_s, pacing.burst, clock=monotonic)
+    def share_of(app_key: str) -> WorkerShare:
+        return shares.setdefault(app_key, WorkerShare(worker_id, settings.workers))
+
+    def local_budget(app_key: str) -> FairShareBudget:
+        """This worker's share of the budget (all of it with one worker), for when it paces alone."""
+        return FairShareBudget(pacing.rate_per_s, pacing.burst, share_of(app_key), clock=monotonic, wall=wall)
 
     if settings.storage_backend() == "memory":
-        breaker = CircuitBreaker(
-            settings.breaker_failures, settings.breaker_cooldown_s, clock=monotonic, on_change=_breaker_events(observer)
-        )
+        breaker = local_breaker(settings, monotonic, _breaker_events(observer))
         return Storage(MemoryResultStore(), MemoryBreaker(breaker), lambda _key: MemoryTokenStore(), local_budget)
     assert settings.redis_url is not None
     link = RedisLink(
@@ -126,21 +167,23 @@ def build_storage(
         monotonic=monotonic,
     )
     health = StorageHealth(link, on_change=lambda ok: observer().storage("redis", ok))
-    mirror = CircuitBreaker(
-        settings.breaker_failures,
-        settings.breaker_cooldown_s,
-        clock=monotonic,
-        on_change=_breaker_events(observer, when=lambda: not health.healthy),
-    )
+    mirror = local_breaker(settings, monotonic, _breaker_events(observer, when=lambda: not health.healthy))
     shared_breaker = RedisBreaker(
         link,
-        failure_threshold=settings.breaker_failures,
+        min_requests=settings.breaker_failures,
+        failure_rate=settings.breaker_failure_rate,
+        window_s=settings.breaker_window_s,
         cooldown_s=settings.breaker_cooldown_s,
         on_change=lambda old, new: observer().breaker(old, new),
     )
 
     def tokens_for(app_key: str) -> TokenStore:
-        return DegradingTokenStore(RedisTokenStore(link, app_key), DetachedTokenStore(), health)
+        shared = RedisTokenStore(link, app_key, member=worker_id, lease_s=settings.worker_lease_s)
+        return DegradingTokenStore(shared, DetachedTokenStore(), health)
+
+    def presence_for(app_key: str) -> Presence:
+        registry = RedisWorkerRegistry(link, app_key, worker_id, settings.worker_lease_s)
+        return DegradingPresence(registry, share_of(app_key), health)
 
     def budget_for(app_key: str) -> RateBudget:
         if pacing.rate_per_s <= 0:
@@ -156,6 +199,8 @@ def build_storage(
         tokens_for=tokens_for,
         budget_for=budget_for,
         health=health,
+        presence_for=presence_for,
+        heartbeat_s=settings.worker_lease_s / 3,
     )
 
 
@@ -185,6 +230,8 @@ class Wiring:
             sleep=self.sleep,
             monotonic=self.monotonic,
             issue_timeout_s=self.settings.timeout,
+            presence=self.storage.presence_for(app_key),
+            heartbeat_s=self.storage.heartbeat_s,
         )
         pacer = RatePacer(self.storage.budget_for(app_key), sleep=self.sleep)
         transport = TRTransport(

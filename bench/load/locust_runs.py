@@ -25,8 +25,10 @@ LOCUSTFILE = REPO / "bench" / "locustfile.py"
 LOCUST_GRACE_S = 60
 
 
-def run_locust(label: str, mix: str, url: str, logs: Path, options: Options) -> dict[str, Any]:
-    """Locust headless against ``url``; returns the figures of its JSON plus the user's own stats."""
+def locust_command(
+    label: str, mix: str, url: str, options: Options, extra_env: dict[str, str] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The argv and environment of a headless locust run against ``url`` (stale outputs removed)."""
     out = options.out
     stats_path = out / f"{label}.stats.json"
     for stale in (out / f"{label}.json", stats_path):
@@ -37,7 +39,13 @@ def run_locust(label: str, mix: str, url: str, logs: Path, options: Options) -> 
         "--host", url, "--json-file", str(out / label), "--html", str(out / f"{label}.html"),
         "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
     ]  # fmt: skip
-    env = child_env({"MCP_BENCH_MIX": mix, "MCP_BENCH_STATS_FILE": str(stats_path)})
+    env = child_env({"MCP_BENCH_MIX": mix, "MCP_BENCH_STATS_FILE": str(stats_path), **(extra_env or {})})
+    return argv, env
+
+
+def run_locust(label: str, mix: str, url: str, logs: Path, options: Options) -> dict[str, Any]:
+    """Locust headless against ``url``; returns the figures of its JSON plus the user's own stats."""
+    argv, env = locust_command(label, mix, url, options)
     log_path = logs / f"{label}.locust.log"
     bound_s = options.duration + LOCUST_GRACE_S
     with log_path.open("wb") as sink:
@@ -49,6 +57,13 @@ def run_locust(label: str, mix: str, url: str, logs: Path, options: Options) -> 
             raise RunnerError(f"locust did not finish within {bound_s} s (log {log_path})") from exc
     if completed.returncode != 0:
         raise RunnerError(f"locust exited {completed.returncode} (log {log_path})")
+    return locust_figures(label, options)
+
+
+def locust_figures(label: str, options: Options) -> dict[str, Any]:
+    """The figures of a finished run: locust's JSON plus what the locust user counted itself."""
+    out = options.out
+    stats_path = out / f"{label}.stats.json"
     figures = read_locust(out / f"{label}.json", options.duration)
     seen: dict[str, Any] = json.loads(stats_path.read_text()) if stats_path.is_file() else {}
     short: Counter[float] = Counter({float(k): int(v) for k, v in seen.get("short_circuit_ms", {}).items()})

@@ -52,6 +52,10 @@ class Options:
     redis_url: str | None = None
     #: The scale-out benchmark: no floors, figures per worker count in ``scaling.json``.
     scaling: bool = False
+    #: The chaos run (``bench/load/chaos.py``): faults injected under load, its own Redis.
+    chaos: bool = False
+    #: The chaos run's locust mix (the other runs choose theirs per run).
+    mix: str = "mixed"
 
 
 def plan(options: Options) -> list[Run]:

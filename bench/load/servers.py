@@ -15,7 +15,7 @@ from pathlib import Path
 from bench.load.console import RunnerError, log
 from bench.load.plan import Options, Run, scenario_path
 from bench.load.probes import http_json
-from bench.load.processes import Processes, child_env, wait_ready, wait_workers
+from bench.load.processes import Child, Processes, child_env, wait_ready, wait_workers
 from bench.load.redis_admin import drop_namespace
 from kiwoom_lab.loopback import free_port, loopback_url
 
@@ -44,6 +44,17 @@ class Ours:
     since: float
     #: The server's ``KIWOOM_REDIS_NAMESPACE`` (``None`` on the memory backend), removed after the run.
     namespace: str | None
+    #: The processes themselves, for a run that kills or stops one on its own (the chaos run).
+    fake: Child | None = None
+    server: Child | None = None
+
+
+def fake_argv(port: int, scenario_file: Path) -> list[str]:
+    """``fake-kiwoom`` on ``port`` under a scenario, at Kiwoom's measured limit (1 request/s per TR, burst 2)."""
+    return [
+        sys.executable, "-m", "fake_kiwoom", "--port", str(port), "--scenario", str(scenario_file),
+        "--rate-limit", "1", "--rate-burst", "2", "--log-level", "warning",
+    ]  # fmt: skip
 
 
 def start_ours(procs: Processes, run: Run, options: Options, port: int, workdir: Path) -> Ours:
@@ -56,11 +67,8 @@ def start_ours(procs: Processes, run: Run, options: Options, port: int, workdir:
     fake_log = logs / f"{run.label}.fake.log"
     log(f"{run.label}: starting fake-kiwoom :{fake_port} ({scenario_file.name}) and kiwoom-mcp :{port}")
     fake = procs.start(
-        "fake-kiwoom",
-        [sys.executable, "-m", "fake_kiwoom", "--port", str(fake_port), "--scenario", str(scenario_file),
-         "--rate-limit", "1", "--rate-burst", "2", "--log-level", "warning"],
-        env=child_env({}), log_path=fake_log, cwd=workdir,
-    )  # fmt: skip
+        "fake-kiwoom", fake_argv(fake_port, scenario_file), env=child_env({}), log_path=fake_log, cwd=workdir
+    )
     wait_ready(fake, "fake-kiwoom", f"{fake_url}/__admin/health", fake_log)
     server_env = {**SERVER_DEFAULTS, **options.server_env, "KIWOOM_BASE_URL": fake_url}
     if options.scaling:
@@ -88,7 +96,7 @@ def start_ours(procs: Processes, run: Run, options: Options, port: int, workdir:
         serving = ((health or {}).get("storage") or {}).get("serving_from")
         if serving != "redis":
             raise RunnerError(f"kiwoom-mcp serves from {serving!r}, not Redis ({options.redis_url}); log {server_log}")
-    return Ours(url, fake_url, server_env, since, namespace)
+    return Ours(url, fake_url, server_env, since, namespace, fake, server)
 
 
 def start_floor(procs: Processes, run: Run, options: Options, workdir: Path) -> str:

@@ -17,7 +17,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from kiwoom.mcp.hardening import harden_http_app, uvicorn_limits
 from kiwoom.mcp.settings import ServerSettings
+from kiwoom.readiness import not_ready_reasons
 
 if TYPE_CHECKING:
     from kiwoom.mcp.server import KiwoomMCPServer
@@ -61,16 +63,18 @@ def build_http_app(server: KiwoomMCPServer, settings: ServerSettings) -> Starlet
         host_origin_protection=True,
         allowed_hosts=settings.allowed_hosts or None,
         allowed_origins=settings.allowed_origins or None,
+        session_idle_timeout=settings.session_idle_timeout_s,
     )
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_request: Request) -> Response:
-        await server.kiwoom_client.ensure_token()  # a server that missed its start-up connect recovers here
+        # A server that missed its start-up connect recovers here, at most one token request per interval.
+        await server.kiwoom_client.ensure_token()
         report = await server.kiwoom_client.health()
-        ready = bool(report.get("token_valid")) and report.get("breaker", {}).get("state", "closed") != "open"
-        return JSONResponse({"ready": ready, **report}, status_code=200 if ready else 503)
+        reasons = not_ready_reasons(report)
+        return JSONResponse({"ready": not reasons, "reasons": reasons, **report}, status_code=503 if reasons else 200)
 
     async def metrics(_request: Request) -> Response:
         return Response(server.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
@@ -82,6 +86,7 @@ def build_http_app(server: KiwoomMCPServer, settings: ServerSettings) -> Starlet
     ]
     if settings.auth_token is not None:
         app.add_middleware(BearerAuthMiddleware, token=settings.auth_token.get_secret_value())
+    harden_http_app(app, settings, stop_retrying=server.kiwoom_client.guard.stopping.set)
     return app
 
 
@@ -89,14 +94,16 @@ def uvicorn_options(settings: ServerSettings) -> dict[str, Any]:
     """uvicorn's settings for the server, one process or several (``bench/floors.py`` mirrors them).
 
     The graceful-shutdown bound matters: open MCP streams would otherwise hold the process.
+    The h11 protocol is forced (never httptools): it carries the request read timeout and
+    the connection cap (see :mod:`kiwoom.mcp.protocol`).
     """
     return {
         "host": settings.host,
         "port": settings.port,
         "lifespan": "on",
         "log_level": settings.log_level.lower(),
-        "timeout_graceful_shutdown": max(settings.shutdown_timeout_s, 1),
         "access_log": False,
+        **uvicorn_limits(settings),
     }
 
 

@@ -1,7 +1,8 @@
 """Prometheus metrics of the server and of the client under it (``GET /metrics``).
 
 One registry per server instance, so tests and several servers in one process never
-share counters.
+share counters. Every gauge has a value from the first scrape: a gauge set only on its
+first change is absent until then, and an alert on it cannot tell "healthy" from "missing".
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ BREAKER_STATES = ("closed", "open", "half_open")
 class Metrics(ClientObserver):
     """Counters and histograms for tool calls and everything the client does upstream."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, storage_backend: str = "memory") -> None:
+        """``storage_backend`` labels the storage gauge from the start (it begins healthy, as the stores do)."""
         self.registry = CollectorRegistry()
         r = self.registry
         self.tool_calls = Counter("kiwoom_mcp_tool_calls", "MCP tool calls", ["tool", "outcome"], registry=r)
@@ -38,6 +40,7 @@ class Metrics(ClientObserver):
         self.storage_healthy = Gauge(
             "kiwoom_storage_healthy", "1 while the shared-state backend is reachable", ["backend"], registry=r
         )
+        self.storage_healthy.labels(storage_backend).set(1)
 
     def tool_call(self, tool: str, outcome: str, source: str | None, elapsed_s: float) -> None:
         self.tool_calls.labels(tool, outcome).inc()

@@ -8,22 +8,24 @@ No tool places orders and no tool takes credentials.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from importlib import metadata
+from typing import Any
 
 import uvicorn
 from fastmcp import FastMCP
 from fastmcp.tools import ToolResult
 from mcp.types import TextContent, ToolAnnotations
-from pydantic import Field
 
 from kiwoom.client import KiwoomClient
 from kiwoom.errors import InvalidInputError, KiwoomError
 from kiwoom.mcp import envelope
+from kiwoom.mcp.arguments import ArgumentErrors, Days, Interval, Query, StockCode, StockCodes, subject
 from kiwoom.mcp.http_app import build_http_app, uvicorn_config
 from kiwoom.mcp.metrics import Metrics
 from kiwoom.mcp.settings import ServerSettings
@@ -40,21 +42,27 @@ Every result has data.source: live, cache, stale (upstream failed, older data), 
 placeholder numbers, NOT a real quote) or simulated (sandbox market, NOT real). Tell the user when data is
 not live. Prices are in KRW. No tool can place orders."""
 
-StockCode = Annotated[
-    str, Field(description="KRX stock code: 6 characters such as 005930; optional _NX (Nextrade) or _AL suffix")
-]
+
+def project_version() -> str:
+    """The installed kiwoom-mcp version, for ``serverInfo`` (FastMCP would report its own)."""
+    try:
+        return metadata.version("kiwoom-mcp")
+    except metadata.PackageNotFoundError:  # a source checkout that was never installed
+        return "0+unknown"
 
 
 class KiwoomMCPServer:
     """FastMCP server exposing :class:`KiwoomClient` as read-only tools (port 8030 by default)."""
 
     def __init__(self, client: KiwoomClient | None = None, *, metrics: Metrics | None = None) -> None:
-        self.metrics = metrics or Metrics()
         self.kiwoom_client = client or KiwoomClient()
+        self.metrics = metrics or Metrics(storage_backend=self.kiwoom_client.storage)
         # Keep whatever the client already reports to (a lesson's timeline, say) beside the metrics.
         self.kiwoom_client.attach_observer(FanOut(self.kiwoom_client.observer, self.metrics))
         self.logger = logger
-        self.fastmcp: FastMCP[Any] = FastMCP("kiwoom", instructions=INSTRUCTIONS, lifespan=self._lifespan)
+        self.fastmcp: FastMCP[Any] = FastMCP(
+            "kiwoom", instructions=INSTRUCTIONS, version=project_version(), lifespan=self._lifespan
+        )
         self._register_tools()
 
     @asynccontextmanager
@@ -100,67 +108,63 @@ class KiwoomMCPServer:
             is_error=not result.success,
         )
 
+    async def _reject(self, tool: str, arguments: Mapping[str, Any], error: InvalidInputError) -> ToolResult:
+        """The envelope of a call FastMCP refused for its argument names (see :mod:`kiwoom.mcp.arguments`)."""
+
+        async def refused() -> dict[str, Any]:
+            raise error
+
+        return await self._invoke(tool, subject(tool, arguments), refused)
+
     def _register_tools(self) -> None:
-        """Register the read-only tools on ``self.fastmcp``."""
+        """Register the read-only tools on ``self.fastmcp``.
+
+        Arguments arrive as ``Any`` and are checked by the client's validation, so a wrong
+        type gets the envelope like any other bad input (see :mod:`kiwoom.mcp.arguments`).
+        """
         client = self.kiwoom_client
 
         async def get_stock_price(stock_code: StockCode) -> ToolResult:
             """Current price, change, change rate and volume of one KRX stock (Kiwoom ka10001)."""
-            return await self._invoke(
-                "get_stock_price", f"{stock_code} 종목 가격 조회", lambda: client.get_stock_price(stock_code)
-            )
+            label = subject("get_stock_price", {"stock_code": stock_code})
+            return await self._invoke("get_stock_price", label, lambda: client.get_stock_price(stock_code))
 
-        async def get_stock_prices(
-            stock_codes: Annotated[list[str], Field(description='1 to 100 KRX stock codes, e.g. ["005930", "000660"]')],
-        ) -> ToolResult:
+        async def get_stock_prices(stock_codes: StockCodes) -> ToolResult:
             """Prices of up to 100 stocks in one upstream request (Kiwoom ka10095); unknown codes are listed."""
-            return await self._invoke(
-                "get_stock_prices", f"{len(stock_codes)}개 종목 가격 조회", lambda: client.get_stock_prices(stock_codes)
-            )
+            label = subject("get_stock_prices", {"stock_codes": stock_codes})
+            return await self._invoke("get_stock_prices", label, lambda: client.get_stock_prices(stock_codes))
 
         async def get_stock_info(stock_code: StockCode) -> ToolResult:
             """Name, market, sector and fundamentals (PER, PBR, EPS, market cap, 250-day range) of a stock."""
-            return await self._invoke(
-                "get_stock_info", f"{stock_code} 종목 정보 조회", lambda: client.get_stock_info(stock_code)
-            )
+            label = subject("get_stock_info", {"stock_code": stock_code})
+            return await self._invoke("get_stock_info", label, lambda: client.get_stock_info(stock_code))
 
-        async def get_stock_history(
-            stock_code: StockCode,
-            days: Annotated[
-                int, Field(description="Trading days of history: 1-1000 for day, 1-30 for minute bars")
-            ] = 30,
-            interval: Annotated[
-                str, Field(description="Bar size: day, or minutes 1m, 3m, 5m, 10m, 15m, 30m, 45m, 60m")
-            ] = "day",
-        ) -> ToolResult:
+        async def get_stock_history(stock_code: StockCode, days: Days = 30, interval: Interval = "day") -> ToolResult:
             """OHLCV bars, oldest first: daily (ka10081) or minute (ka10080), following continuation pages."""
+            label = subject("get_stock_history", {"stock_code": stock_code})
             return await self._invoke(
-                "get_stock_history",
-                f"{stock_code} 종목 시세 이력 조회",
-                lambda: client.get_stock_history(stock_code, days, interval),
+                "get_stock_history", label, lambda: client.get_stock_history(stock_code, days, interval)
             )
 
         async def get_orderbook(stock_code: StockCode) -> ToolResult:
             """Ten ask and ten bid price levels with quantities (Kiwoom ka10004)."""
-            return await self._invoke(
-                "get_orderbook", f"{stock_code} 호가 조회", lambda: client.get_orderbook(stock_code)
-            )
+            label = subject("get_orderbook", {"stock_code": stock_code})
+            return await self._invoke("get_orderbook", label, lambda: client.get_orderbook(stock_code))
 
-        async def search_stock(
-            query: Annotated[str, Field(description="Part of a Korean or English name, or of a code: 삼성, Samsung")],
-        ) -> ToolResult:
+        async def search_stock(query: Query) -> ToolResult:
             """Find KRX stocks and ETFs by Korean or English name or by code."""
-            return await self._invoke("search_stock", f"'{query[:50]}' 종목 검색", lambda: client.search_stock(query))
+            label = subject("search_stock", {"query": query})
+            return await self._invoke("search_stock", label, lambda: client.search_stock(query))
 
         async def get_account_info() -> ToolResult:
             """Cash balance, total value, profit/loss and holdings of the configured account (number masked)."""
-            return await self._invoke("get_account_info", "계좌 정보 조회", client.get_account_info)
+            return await self._invoke("get_account_info", subject("get_account_info", {}), client.get_account_info)
 
         async def get_market_status() -> ToolResult:
             """Whether KRX is trading now, which session is on (or why closed), and when it next opens."""
-            return await self._invoke("get_market_status", "시장 상태 조회", client.get_market_status)
+            return await self._invoke("get_market_status", subject("get_market_status", {}), client.get_market_status)
 
-        for fn in (
+        tools = (
             get_stock_price,
             get_stock_prices,
             get_stock_info,
@@ -169,8 +173,11 @@ class KiwoomMCPServer:
             search_stock,
             get_account_info,
             get_market_status,
-        ):
+        )
+        for fn in tools:
             self.fastmcp.tool(fn, annotations=READ_ONLY, output_schema=envelope.OUTPUT_SCHEMA)
+        parameters = {fn.__name__: list(inspect.signature(fn).parameters) for fn in tools}
+        self.fastmcp.add_middleware(ArgumentErrors(self._reject, parameters))
 
     async def run(
         self,

@@ -39,7 +39,13 @@ class ServerSettings(BaseSettings):
         False, description="Stateless streamable HTTP (no MCP sessions): set for --workers > 1 so any worker answers"
     )
     workers: int = Field(1, ge=1, le=64, description="Worker processes sharing the port (use with KIWOOM_REDIS_URL)")
-    shutdown_timeout_s: int = Field(3, ge=0, description="Grace period for in-flight calls on SIGTERM")
+    shutdown_timeout_s: float = Field(3, ge=0, description="Grace period for in-flight calls on SIGTERM")
+    request_read_timeout_s: float = Field(
+        10, gt=0, description="Close a connection whose request (headers and body) is not complete in this time"
+    )
+    max_connections: int = Field(200, ge=1, description="Open connections per process; more are answered 503")
+    max_sessions: int = Field(1000, ge=1, description="Open MCP sessions; at the cap the longest idle one is closed")
+    session_idle_timeout_s: float = Field(600, gt=0, description="Close an MCP session idle for this long")
     log_level: str = "INFO"
 
     def check_exposure(self) -> None:

@@ -42,6 +42,8 @@ def serve_workers(settings: ServerSettings) -> None:
             settings.workers,
         )
     os.environ["KIWOOM_MCP_STATELESS"] = "true"
+    # Each worker's share of the rate budget when it must pace alone (Redis down, or none).
+    os.environ["KIWOOM_WORKERS"] = str(settings.workers)
     os.environ["KIWOOM_MCP_LOG_LEVEL"] = settings.log_level
     logger.info(
         "키움 MCP 서버 시작: http://%s:%d%s (워커 %d개, 저장소 %s)",

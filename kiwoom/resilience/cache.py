@@ -6,6 +6,11 @@ for a while after its TTL (so a failed refresh can still answer, "stale-if-error
 concurrent misses for one key share one upstream request (:class:`SingleFlight`), so a burst
 of identical tool calls costs one TR request instead of provoking 1700.
 
+The cache is bounded twice: by entries, and by the bytes its values weigh. Entries alone
+are no bound on memory: one ``get_stock_history`` answer of 750 daily bars weighs ~650 KB
+as Python objects, a price quote ~2 KB, so 2,048 entries of a distinct-key flood held
+~630 MB. Each value is weighed once, when it is stored (:func:`value_size`).
+
 Only values are stored; there is no way to cache a failure, so an error is never replayed.
 """
 
@@ -14,8 +19,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
+import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -32,6 +38,40 @@ def cache_key(operation: str, params: Mapping[str, Any]) -> str:
     return hashlib.md5(key_data.encode(), usedforsecurity=False).hexdigest()
 
 
+_CONTAINERS = (dict, list, tuple)
+
+
+def value_size(value: object) -> int:
+    """Bytes ``value`` occupies as Python objects: ``sys.getsizeof`` over every container, key and leaf.
+
+    Results are JSON-shaped (dicts, lists, strings, numbers), which this walks without
+    recursion. A string used in many places (a dict key on every bar) is counted at each
+    use, so the figure errs high, on the side of memory; the compact JSON length would err
+    ~8x low (a 750-bar history: ~80 KB of JSON, ~650 KB of objects), and the budget is
+    meant to bound memory.
+    """
+    getsizeof = sys.getsizeof
+    size = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        size += getsizeof(item)
+        children: Iterable[object]
+        if type(item) is dict:
+            size += sum(map(getsizeof, item))
+            children = item.values()
+        elif type(item) is list or type(item) is tuple:
+            children = item
+        else:
+            continue
+        for child in children:
+            if type(child) in _CONTAINERS:
+                stack.append(child)
+            else:
+                size += getsizeof(child)
+    return size
+
+
 @dataclass(frozen=True)
 class CacheHit(Generic[V]):
     """A cached value with its age; ``fresh`` is False inside the stale window."""
@@ -43,12 +83,18 @@ class CacheHit(Generic[V]):
 
 @dataclass(frozen=True)
 class CacheStats:
-    """Counts of the two read paths: ``get_fresh`` (hits, misses) and ``get_stale`` (stale_hits)."""
+    """Counts of the two read paths (``get_fresh``: hits, misses; ``get_stale``: stale_hits) and of what gave way.
+
+    ``evictions`` made room under the entry cap, ``byte_evictions`` under the byte budget;
+    ``too_large`` counts values not cached because each alone outweighed the whole budget.
+    """
 
     hits: int
     misses: int
     stale_hits: int
     evictions: int
+    byte_evictions: int = 0
+    too_large: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,42 +102,67 @@ class _Entry(Generic[V]):
     value: V
     stored_at: float
     ttl_s: float
+    size: int
 
 
 class _EvictionCountingTLRU(TLRUCache[str, _Entry[V], float]):
-    """TLRUCache calls ``popitem`` only to make room, after dropping expired items: count those calls."""
+    """A TLRUCache whose size is the entries' bytes; it counts the evictions made to fit the byte budget.
+
+    TLRUCache calls ``popitem`` only to make room, after dropping expired items (which are
+    not counted); :class:`ResponseCache` enforces the entry cap itself and says so through
+    ``for_entries``, so each eviction is counted under its reason.
+    """
 
     evictions = 0
+    byte_evictions = 0
+    for_entries = False
 
     def popitem(self) -> tuple[str, _Entry[V]]:
         item = super().popitem()
-        self.evictions += 1
+        if self.for_entries:
+            self.evictions += 1
+        else:
+            self.byte_evictions += 1
         return item
+
+
+def _entry_size(entry: _Entry[Any]) -> int:
+    return entry.size
 
 
 class ResponseCache(Generic[V]):
     """In-memory LRU of answers; each entry is fresh for its TTL, then stale for ``stale_window_s``, then gone.
 
-    Any read that finds an entry (fresh or stale) makes it the most recently used. ``len``
-    counts fresh and stale entries alike, since both occupy a slot.
+    At most ``maxsize`` entries, and at most ``max_bytes`` of values (``None``: no byte
+    budget) as weighed by ``sizer`` when stored; least recently used entries give way to
+    either bound. Any read that finds an entry (fresh or stale) makes it the most recently
+    used. ``len`` and ``nbytes`` count fresh and stale entries alike, since both occupy memory.
     """
 
     def __init__(
         self,
         maxsize: int = 1024,
         *,
+        max_bytes: int | None = None,
         stale_window_s: float = 3600.0,
         clock: Callable[[], float] = time.monotonic,
+        sizer: Callable[[V], int] = value_size,
     ) -> None:
         if maxsize < 1:
             raise InvalidInputError("maxsize", "1 이상이어야 합니다")
+        if max_bytes is not None and max_bytes < 1:
+            raise InvalidInputError("max_bytes", "1 이상이어야 합니다")
         if not stale_window_s >= 0:
             raise InvalidInputError("stale_window_s", "0 이상이어야 합니다")
         self.maxsize = maxsize
+        self.max_bytes = max_bytes
         self.stale_window_s = stale_window_s
         self._clock = clock
-        self._data: _EvictionCountingTLRU[V] = _EvictionCountingTLRU(maxsize, self._drop_at, clock)
-        self._hits = self._misses = self._stale_hits = 0
+        self._sizer = sizer
+        self._data: _EvictionCountingTLRU[V] = _EvictionCountingTLRU(
+            max_bytes if max_bytes is not None else sys.maxsize, self._drop_at, clock, _entry_size
+        )
+        self._hits = self._misses = self._stale_hits = self._too_large = 0
 
     def _drop_at(self, _key: str, entry: _Entry[V], _now: float) -> float:
         return entry.stored_at + entry.ttl_s + self.stale_window_s
@@ -122,10 +193,25 @@ class ResponseCache(Generic[V]):
         return hit
 
     def set(self, key: str, value: V, ttl_s: float) -> None:
-        """Store a successful answer for ``ttl_s`` seconds (plus the stale window)."""
+        """Store a successful answer for ``ttl_s`` seconds (plus the stale window).
+
+        A value heavier than the whole byte budget is not stored, and the key's older value
+        is dropped with it: a newer answer has been seen, so the old one must not pass as fresh.
+        """
         if not (ttl_s > 0 and math.isfinite(ttl_s)):
             raise InvalidInputError("ttl_s", "0보다 큰 유한한 값이어야 합니다")
-        self._data[key] = _Entry(value, self._clock(), ttl_s)
+        entry = _Entry(value, self._clock(), ttl_s, self._sizer(value))
+        if self.max_bytes is not None and entry.size > self.max_bytes:
+            self._too_large += 1
+            self._data.pop(key, None)
+            return
+        self._data[key] = entry
+        self._data.for_entries = True
+        try:
+            while len(self._data) > self.maxsize:
+                self._data.popitem()
+        finally:
+            self._data.for_entries = False
 
     def delete(self, key: str) -> None:
         self._data.pop(key, None)
@@ -137,8 +223,17 @@ class ResponseCache(Generic[V]):
         return len(self._data)
 
     @property
+    def nbytes(self) -> int:
+        """Bytes of the values held now, fresh or stale, as weighed when they were stored."""
+        self._data.expire()
+        return int(self._data.currsize)
+
+    @property
     def stats(self) -> CacheStats:
-        return CacheStats(self._hits, self._misses, self._stale_hits, self._data.evictions)
+        data = self._data
+        return CacheStats(
+            self._hits, self._misses, self._stale_hits, data.evictions, data.byte_evictions, self._too_large
+        )
 
 
 class SingleFlight(Generic[V]):

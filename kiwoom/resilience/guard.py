@@ -5,8 +5,10 @@ For a call of ``operation`` with ``params``:
 1. a fresh cached result answers at once (``source: "cache"``);
 2. an open circuit breaker skips upstream entirely and goes to the fallback;
 3. concurrent identical calls share one upstream load (single-flight), and across workers
-   the :class:`~kiwoom.state.protocols.ResultStore`'s flight lock lets one of them load;
-4. the load retries what can succeed on retry with exponential backoff, inside a deadline;
+   the :class:`~kiwoom.state.protocols.ResultStore`'s flight lock, a renewed lease
+   (:mod:`kiwoom.resilience.flight`), lets one of them load while the others wait;
+4. the load retries what can succeed on retry with exponential backoff, inside the call
+   deadline, which started when the call did: waiting for another worker counts against it;
 5. when it fails: a stale cached result within the stale-if-error window (``"stale"``),
    else the seed's sample data with its ``note`` (``"sample"``), as the fallback policy allows.
 
@@ -18,12 +20,13 @@ stores are in memory or in Redis.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from kiwoom.errors import (
@@ -39,6 +42,7 @@ from kiwoom.errors import (
 from kiwoom.observe import ClientObserver
 from kiwoom.operations.samples import NOTE_EMPTY, NOTE_FAILED, sample_for
 from kiwoom.resilience.cache import CacheHit, ResponseCache, SingleFlight, cache_key
+from kiwoom.resilience.flight import WorkerFlight, deadline_passed
 from kiwoom.resilience.retry import RetryEvent, RetryPolicy, call_with_retry, is_retryable
 from kiwoom.state.protocols import BreakerStore, ResultStore, StoredResult
 
@@ -46,7 +50,6 @@ logger = logging.getLogger("kiwoom.resilience")
 
 Data = dict[str, Any]
 Fallback = Literal["sample", "stale-only", "error"]
-FLIGHT_POLL_S = 0.02  # how often a waiting worker looks for the value another worker is loading
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +58,17 @@ class GuardConfig:
 
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     cache_maxsize: int = 2048
+    #: Bytes the in-process cache's values may weigh (see :func:`~kiwoom.resilience.cache.value_size`).
+    cache_max_bytes: int = 64 * 1024 * 1024
     stale_window_s: float = 3600.0
     default_ttl_s: float = 300.0
     ttl_overrides: Mapping[str, float] = field(default_factory=dict)
     fallback: Fallback = "sample"
     #: After a 1700, wait at least this long (one pacing interval) before asking again.
     rate_limit_wait_s: float = 0.0
+    #: The cross-worker flight lock is a lease this long, renewed by its holder while it loads,
+    #: so a dead holder stalls the key's other callers for at most this, not a whole deadline.
+    flight_lease_s: float = 3.0
 
     def ttl_for(self, operation: str) -> float:
         return self.ttl_overrides.get(operation, self.default_ttl_s)
@@ -121,11 +129,18 @@ class Guard:
         self._observer = observer
         self._rng = rng or random.Random()
         self.cache: ResponseCache[Data] = ResponseCache(
-            config.cache_maxsize, stale_window_s=config.stale_window_s, clock=monotonic
+            config.cache_maxsize,
+            max_bytes=config.cache_max_bytes,
+            stale_window_s=config.stale_window_s,
+            clock=monotonic,
         )
         self.flight: SingleFlight[Loaded] = SingleFlight()
         self._meta = meta  # environment and timestamp for results made here (sample data)
         self.owner = uuid.uuid4().hex
+        self.flights = WorkerFlight(
+            results, owner=self.owner, lease_s=config.flight_lease_s, monotonic=monotonic, sleep=sleep
+        )
+        self.stopping = asyncio.Event()  # set when the server shuts down: no new attempts, fall back now
 
     async def run(
         self,
@@ -141,6 +156,8 @@ class Guard:
         another operation wants stale data or an error, never sample data).
         """
         started = time.perf_counter()
+        deadline_s = self.config.retry.deadline_s
+        deadline_at = None if deadline_s is None else self._monotonic() + deadline_s  # every wait counts
         key = cache_key(operation, params)
         observer = self._observer()
         hit = self.cache.get_fresh(key)
@@ -149,7 +166,7 @@ class Guard:
             return _finish(hit.value, started, source="cache", attempts=0, cache_age_s=hit.age_s)
         observer.cache(operation, "miss")
         try:
-            loaded, coalesced = await self.flight.do(key, lambda: self._resolve(operation, key, load))
+            loaded, coalesced = await self.flight.do(key, lambda: self._resolve(operation, key, load, deadline_at))
         except LoadFailed as failed:
             if _callers_to_see(failed.error):
                 raise failed.error from None
@@ -161,7 +178,9 @@ class Guard:
             return _finish(loaded.data, started, source="cache", attempts=0, cache_age_s=loaded.shared_age_s)
         return _finish(loaded.data, started, source=loaded.data["source"], attempts=loaded.attempts)
 
-    async def _resolve(self, operation: str, key: str, load: Callable[[], Awaitable[Data]]) -> Loaded:
+    async def _resolve(
+        self, operation: str, key: str, load: Callable[[], Awaitable[Data]], deadline_at: float | None
+    ) -> Loaded:
         """What the one in-process caller of a key does: shared result, then breaker, then the load.
 
         Running these inside the single-flight means a burst of identical calls costs one
@@ -173,42 +192,36 @@ class Guard:
             return Loaded(remote.data, 0, shared_age_s=remote.age_s)
         if not await self.breaker.allow():
             raise LoadFailed(BreakerOpenError(), 0)
-        entry, held = await self._join_flight(key)
+        deadline_s = self.config.retry.deadline_s
+        try:
+            entry = await self.flights.join(key, deadline_at, deadline_s=deadline_s)
+        except BaseException as exc:
+            await self.breaker.release_probe()  # gave up waiting (deadline, cancel): no verdict to record
+            if isinstance(exc, RetriesExhausted):
+                raise LoadFailed(exc, 0) from None
+            raise
         if entry is not None:
+            self._keep(key, entry)
             await self.breaker.release_probe()  # answered without asking upstream: no verdict to record
             return Loaded(entry.data, 0, shared_age_s=entry.age_s)
-        try:
-            return await self._load(operation, key, load)
-        finally:
-            if held:
-                await self.results.unlock(key, self.owner)
+        async with self.flights.held(key):
+            policy = self._policy_within(deadline_at)
+            if policy is None:
+                await self.breaker.release_probe()
+                raise LoadFailed(deadline_passed(deadline_s), 0)
+            return await self._load(operation, key, load, policy)
 
     def _keep(self, key: str, entry: StoredResult) -> None:
         self.cache.set(key, entry.data, max(entry.ttl_s - entry.age_s, 0.001))
 
-    async def _join_flight(self, key: str) -> tuple[StoredResult | None, bool]:
-        """(the value another worker stored, or None; whether we now hold the flight lock).
+    def _policy_within(self, deadline_at: float | None) -> RetryPolicy | None:
+        """The retry policy bounded by what is left of the call deadline; None when nothing is."""
+        if deadline_at is None:
+            return self.config.retry
+        left = deadline_at - self._monotonic()
+        return replace(self.config.retry, deadline_s=left) if left > 0 else None
 
-        Waits at most the call deadline for a holder that died without releasing the lock
-        (it expires by then anyway), then loads without it.
-        """
-        lock_ttl = self.config.retry.deadline_s or 60.0
-        give_up = self._monotonic() + lock_ttl
-        while not await self.results.try_lock(key, self.owner, lock_ttl):
-            await self._sleep(FLIGHT_POLL_S)
-            entry = await self.results.get(key)
-            if entry is not None and entry.fresh:
-                self._keep(key, entry)
-                return entry, False
-            if self._monotonic() > give_up:
-                return None, False
-        entry = await self.results.get(key)  # another worker may have finished just before we locked
-        if entry is not None and entry.fresh:
-            await self.results.unlock(key, self.owner)
-            return entry, False
-        return None, True
-
-    async def _load(self, operation: str, key: str, load: Callable[[], Awaitable[Data]]) -> Loaded:
+    async def _load(self, operation: str, key: str, load: Callable[[], Awaitable[Data]], policy: RetryPolicy) -> Loaded:
         """One upstream load with retries; records the verdict on the breaker and caches success."""
         sent = 0
 
@@ -224,8 +237,11 @@ class Guard:
                 sent -= 1  # stopped before sending: the breaker opened while this attempt waited
                 raise
             except KiwoomError as exc:
-                # The breaker counts failed requests, not calls; a 1700 means "slow down" for one
-                # TR, not "Kiwoom is down", so it is retried after the pacing floor but not counted.
+                # The breaker judges the failure rate of requests, not calls, so each failed attempt
+                # is one outcome (and the load's success below another: a load ends at its first
+                # success, recorded outside the attempt so the deadline cannot turn it into a
+                # failure). A 1700 means "slow down" for one TR, not "Kiwoom is down": it is
+                # retried after the pacing floor but is no outcome at all.
                 if is_retryable(exc) and not isinstance(exc, RateLimitError):
                     await self.breaker.record_failure()
                 raise
@@ -233,13 +249,14 @@ class Guard:
         try:
             outcome = await call_with_retry(
                 attempt,
-                self.config.retry,
+                policy,
                 clock=self._monotonic,
                 sleep=self._sleep,
                 rng=self._rng,
                 min_delay_for=self._rate_limit_floor,
                 on_retry=on_retry,
                 logger=logger,
+                stopping=self.stopping,
             )
         except RetriesExhausted as exc:
             if isinstance(exc.__cause__, TimeoutError):
@@ -306,6 +323,10 @@ class Guard:
                 "hits": stats.hits,
                 "misses": stats.misses,
                 "stale": stats.stale_hits,
+                "bytes": self.cache.nbytes,
+                "evictions": stats.evictions,
+                "byte_evictions": stats.byte_evictions,
+                "too_large": stats.too_large,
             },
             "in_flight": self.flight.in_flight,
         }

@@ -116,6 +116,21 @@ def _no_minimum(_: BaseException) -> float:
     return 0.0
 
 
+async def _wait_unless(wait: Awaitable[None], stopping: asyncio.Event | None) -> bool:
+    """Await ``wait``; False if ``stopping`` was set first (the wait is then abandoned)."""
+    if stopping is None:
+        await wait
+        return True
+    waiter, stopper = asyncio.ensure_future(wait), asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (waiter, stopper):
+            task.cancel()
+        await asyncio.gather(waiter, stopper, return_exceptions=True)
+    return not stopping.is_set()
+
+
 async def call_with_retry(
     fn: Callable[[], Awaitable[T]],
     policy: RetryPolicy,
@@ -126,11 +141,14 @@ async def call_with_retry(
     min_delay_for: Callable[[BaseException], float] = _no_minimum,
     on_retry: Callable[[RetryEvent], None] | None = None,
     logger: logging.Logger | None = None,
+    stopping: asyncio.Event | None = None,
 ) -> RetryOutcome[T]:
     """Call ``fn`` until it succeeds, a non-retryable error occurs, attempts run out or the deadline would pass.
 
     Non-retryable errors (and non-Kiwoom exceptions) propagate unchanged after one call, so
-    the caller still sees e.g. :class:`~kiwoom.errors.StockNotFoundError` as itself.
+    the caller still sees e.g. :class:`~kiwoom.errors.StockNotFoundError` as itself. Once
+    ``stopping`` is set (the server is shutting down) no further attempt is made, and a
+    backoff wait in progress ends at once, so the caller falls back within the grace.
     """
     rng = rng if rng is not None else random.Random()
     log = logger if logger is not None else _logger
@@ -158,6 +176,8 @@ async def call_with_retry(
             last = exc
             if attempt >= policy.max_attempts:
                 raise RetriesExhausted(exc, attempt) from exc
+            if stopping is not None and stopping.is_set():
+                raise RetriesExhausted(exc, attempt) from exc
             delay = max(backoff_delay(policy, attempt - 1, rng), min_delay_for(exc))
             if deadline is not None and (clock() - start) + delay >= deadline:
                 raise RetriesExhausted(exc, attempt, deadline_hit=True) from exc
@@ -165,7 +185,8 @@ async def call_with_retry(
             log.warning("재시도 %d/%d, %s초 후 재시도: %s", attempt, policy.max_attempts, round(delay, 3), event.cause)
             if on_retry is not None:
                 on_retry(event)
-            await sleep(delay)
+            if not await _wait_unless(sleep(delay), stopping):
+                raise RetriesExhausted(exc, attempt) from exc
             waited += delay
         else:
             return RetryOutcome(value, attempt, waited)

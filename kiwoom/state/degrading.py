@@ -14,9 +14,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from kiwoom.errors import RedisUnavailableError
-from kiwoom.state.memory import MemoryBreaker
+from kiwoom.state.memory import MemoryBreaker, MemoryRateBudget
 from kiwoom.state.protocols import BreakerStore, Data, RateBudget, ResultStore, StoredResult, TokenStore
 from kiwoom.state.redis.link import RedisLink
+from kiwoom.state.redis.workers import RedisWorkerRegistry
+from kiwoom.state.share import WorkerShare
 
 logger = logging.getLogger("kiwoom.state")
 
@@ -89,6 +91,11 @@ class DegradingResultStore:
             lambda: self._primary.try_lock(key, owner, ttl_s), lambda: self._fallback.try_lock(key, owner, ttl_s)
         )
 
+    async def renew(self, key: str, owner: str, ttl_s: float) -> bool:
+        return await self._health.attempt(
+            lambda: self._primary.renew(key, owner, ttl_s), lambda: self._fallback.renew(key, owner, ttl_s)
+        )
+
     async def unlock(self, key: str, owner: str) -> None:
         await self._health.attempt(lambda: self._primary.unlock(key, owner), lambda: self._fallback.unlock(key, owner))
 
@@ -121,6 +128,9 @@ class DegradingTokenStore:
     async def join(self) -> int:
         return await self._health.attempt(self._primary.join, self._fallback.join)
 
+    async def renew(self) -> None:
+        await self._health.attempt(self._primary.renew, self._fallback.renew)
+
     async def leave(self) -> int:
         return await self._health.attempt(self._primary.leave, self._fallback.leave)
 
@@ -129,18 +139,49 @@ class DegradingTokenStore:
 
 
 class DegradingRateBudget:
-    """The global per-TR budget; while Redis is down this worker paces on its own bucket."""
+    """The global per-TR budget; while Redis is down this worker paces on its own bucket.
 
-    def __init__(self, primary: RateBudget, fallback: RateBudget, health: StorageHealth) -> None:
+    The fallback is this worker's share (:class:`~kiwoom.state.share.FairShareBudget`), and
+    it is drained each time it takes over: the shared bucket may have just been spent, and
+    Kiwoom's would then be empty too.
+    """
+
+    def __init__(self, primary: RateBudget, fallback: MemoryRateBudget, health: StorageHealth) -> None:
         self._primary, self._fallback, self._health = primary, fallback, health
+        self._local = False
 
     async def try_take(self, api_id: str) -> float:
-        return await self._health.attempt(
-            lambda: self._primary.try_take(api_id), lambda: self._fallback.try_take(api_id)
-        )
+        return await self._health.attempt(lambda: self._take_shared(api_id), lambda: self._take_local(api_id))
+
+    async def _take_shared(self, api_id: str) -> float:
+        wait = await self._primary.try_take(api_id)
+        self._local = False
+        return wait
+
+    async def _take_local(self, api_id: str) -> float:
+        if not self._local:
+            self._local = True
+            self._fallback.drain()
+        return await self._fallback.try_take(api_id)
 
     async def refund(self, api_id: str) -> None:
         await self._health.attempt(lambda: self._primary.refund(api_id), lambda: self._fallback.refund(api_id))
+
+
+class DegradingPresence:
+    """This worker's lease in the live-worker registry; what it last read is kept for the outage."""
+
+    def __init__(self, primary: RedisWorkerRegistry, share: WorkerShare, health: StorageHealth) -> None:
+        self._primary, self._share, self._health = primary, share, health
+
+    async def renew(self) -> None:
+        async def remembered() -> list[str]:
+            return list(self._share.live)
+
+        self._share.remember(await self._health.attempt(self._primary.renew, remembered))
+
+    async def release(self) -> None:
+        await self._health.attempt(self._primary.release, _nothing)
 
 
 class DegradingBreaker:

@@ -32,6 +32,9 @@ class MemoryResultStore:
     async def try_lock(self, key: str, owner: str, ttl_s: float) -> bool:
         return True
 
+    async def renew(self, key: str, owner: str, ttl_s: float) -> bool:
+        return True
+
     async def unlock(self, key: str, owner: str) -> None:
         return None
 
@@ -56,6 +59,9 @@ class MemoryTokenStore:
 
     async def join(self) -> int:
         return 1
+
+    async def renew(self) -> None:
+        return None
 
     async def leave(self) -> int:
         return 0
@@ -87,11 +93,12 @@ class _Bucket:
 class MemoryRateBudget:
     """Token bucket per api-id: ``burst`` back-to-back requests, then ``rate_per_s``."""
 
-    def __init__(self, rate_per_s: float, burst: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, rate_per_s: float, burst: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate_per_s = rate_per_s
         self.burst = burst
         self._clock = clock
         self._buckets: dict[str, _Bucket] = {}
+        self._start_full = True
 
     def take_now(self, api_id: str) -> float:
         """Take a token for ``api_id`` if one is there (returns 0), else the seconds until one is due."""
@@ -100,7 +107,7 @@ class MemoryRateBudget:
         now = self._clock()
         bucket = self._buckets.get(api_id)
         if bucket is None:
-            bucket = self._buckets[api_id] = _Bucket(float(self.burst), now)
+            bucket = self._buckets[api_id] = _Bucket(float(self.burst) if self._start_full else 0.0, now)
         bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate_per_s)
         bucket.updated = now
         if bucket.tokens >= 1.0 - _EPSILON:  # a sleep of exactly the computed wait must be enough
@@ -111,6 +118,11 @@ class MemoryRateBudget:
 
     async def try_take(self, api_id: str) -> float:
         return self.take_now(api_id)
+
+    def drain(self) -> None:
+        """Empty every bucket, new ones included: taking over from a shared bucket that may be spent."""
+        self._buckets.clear()
+        self._start_full = False
 
     async def refund(self, api_id: str) -> None:
         bucket = self._buckets.get(api_id)

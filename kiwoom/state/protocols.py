@@ -38,14 +38,20 @@ class ResultStore(Protocol):
         """Store ``data`` as fresh for ``ttl_s`` (kept longer for stale-if-error)."""
 
     async def try_lock(self, key: str, owner: str, ttl_s: float) -> bool:
-        """Take the right to load ``key`` for ``ttl_s``; False while another owner holds it."""
+        """Take the right to load ``key`` for ``ttl_s``; False while another owner holds it.
+
+        Re-entrant: when ``owner`` already holds it (a lock it left behind), it is extended and True.
+        """
+
+    async def renew(self, key: str, owner: str, ttl_s: float) -> bool:
+        """Extend ``owner``'s lease on ``key`` to ``ttl_s`` from now; False if ``owner`` no longer holds it."""
 
     async def unlock(self, key: str, owner: str) -> None:
         """Give the right back, if ``owner`` still holds it."""
 
 
 class TokenStore(Protocol):
-    """One access token per app key, its issue lock and the count of workers using it."""
+    """One access token per app key, its issue lock and the leases of the workers using it."""
 
     async def load(self) -> tuple[str, float] | None:
         """(token, expires_at epoch seconds) if one is stored."""
@@ -61,13 +67,34 @@ class TokenStore(Protocol):
     async def unlock(self, owner: str) -> None: ...
 
     async def join(self) -> int:
-        """Count this process among the token's users; the new count (0: not counted)."""
+        """Take a user's lease on the token; the live users now (0: not counted).
+
+        A lease, not a count: a worker killed without leaving stops renewing it, and it
+        expires, so it cannot keep the token from being revoked.
+        """
+
+    async def renew(self) -> None:
+        """Extend this process's lease (the heartbeat, while it uses the token)."""
 
     async def leave(self) -> int:
-        """Stop counting this process; the users left (the last one out revokes the token)."""
+        """Drop this process's lease; the live users left (the last one out revokes the token)."""
 
     async def forget(self) -> None:
-        """Drop the token and its user count (after the last user revoked it)."""
+        """Drop the token and its users (after the last user revoked it)."""
+
+
+class Presence(Protocol):
+    """This worker's lease in the registry of live workers, from which each learns N.
+
+    While Redis is down a worker paces on its own at 1/N of the budget
+    (:mod:`kiwoom.state.share`); the registry is how it knows N beyond ``--workers``.
+    """
+
+    async def renew(self) -> None:
+        """Extend this worker's lease and learn who else is live (the heartbeat)."""
+
+    async def release(self) -> None:
+        """Leave the registry (on close), so the others' share grows at once."""
 
 
 class RateBudget(Protocol):
@@ -89,12 +116,14 @@ class BreakerStore(Protocol):
     async def is_open(self) -> bool:
         """True while cooling down; unlike :meth:`allow` it never admits a probe."""
 
-    async def record_success(self) -> None: ...
+    async def record_success(self) -> None:
+        """One request was answered: a success in the window, or, half-open, close."""
 
-    async def record_failure(self) -> None: ...
+    async def record_failure(self) -> None:
+        """One request failed: open if the window's failure rate says so, or reopen after the probe."""
 
     async def release_probe(self) -> None:
         """The probe ended without a verdict (cancelled, answered from elsewhere): let another go."""
 
     async def snapshot(self) -> dict[str, Any]:
-        """State, consecutive failures and time to the next probe, for health reports."""
+        """State, the window's requests and failures and time to the next probe, for health reports."""

@@ -7,7 +7,10 @@ many callers ask together, and lets the transport report a rejected token so tha
 one new token replaces it. Where the token is kept for other workers is the
 :class:`~kiwoom.state.protocols.TokenStore`'s business (memory or Redis); the manager
 only follows its protocol: look, lock, issue, store, join; on close leave, and revoke
-only as the last user.
+only as the last user. Joining takes a lease, so while the manager is in use a heartbeat
+task (real time: leases expire on Redis's clock) renews it, together with this worker's
+place in the live-worker registry (:class:`~kiwoom.state.protocols.Presence`); a worker
+that dies stops renewing, and the others stop counting it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import httpx2
 
 from kiwoom.errors import KiwoomError, KiwoomResponseError
 from kiwoom.state.memory import MemoryTokenStore
-from kiwoom.state.protocols import TokenStore
+from kiwoom.state.protocols import Presence, TokenStore
 from kiwoom.transport.http import post_json
 from kiwoom.transport.protocol import REVOKE_PATH, TOKEN_PATH
 from krx.calendar import KST
@@ -67,6 +70,8 @@ class TokenManager:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         issue_timeout_s: float = 30.0,
+        presence: Presence | None = None,
+        heartbeat_s: float = 0.0,
     ) -> None:
         self._http = http
         self._app_key = app_key
@@ -84,6 +89,10 @@ class TokenManager:
         # doubled by a second worker; waiters wait as long before issuing on their own.
         self._lock_ttl_s = issue_timeout_s + 5.0
         self.issued_count = 0
+        self._presence = presence
+        self._heartbeat_s = heartbeat_s
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._heartbeat_stopped = False
 
     def __repr__(self) -> str:
         return f"TokenManager(token={'set' if self._token else 'none'}, issued={self.issued_count})"
@@ -98,6 +107,8 @@ class TokenManager:
 
     async def get(self) -> AccessToken:
         """A token valid for at least the refresh margin, issuing one if needed."""
+        if self._heartbeat is None and self._heartbeat_s > 0 and not self._heartbeat_stopped:
+            self._heartbeat = asyncio.create_task(self._beat(), name="kiwoom-lease-heartbeat")
         token = self._token
         if token is not None and token.remaining(self._clock()) > self._margin:
             return token
@@ -144,6 +155,26 @@ class TokenManager:
         if not self._joined:
             self._joined = await self._store.join() > 0
 
+    async def _beat(self) -> None:
+        """Renew the registry lease and (once joined) the token lease, every ``heartbeat_s`` seconds."""
+        while True:
+            try:
+                if self._presence is not None:
+                    await self._presence.renew()
+                if self._joined:
+                    await self._store.renew()
+            except Exception as exc:  # a dead heartbeat would let live leases lapse: keep beating
+                logger.warning("하트비트 갱신 실패: %s", type(exc).__name__)
+            await asyncio.sleep(self._heartbeat_s)
+
+    async def stop_heartbeat(self) -> None:
+        """Stop renewing (close, or a reconnect that drops this manager); the leases then lapse or are left."""
+        self._heartbeat_stopped = True
+        task, self._heartbeat = self._heartbeat, None
+        if task is not None:
+            task.cancel()
+            await asyncio.wait([task])
+
     async def invalidate(self, rejected: AccessToken) -> None:
         """Forget ``rejected`` so that the next :meth:`get` issues a new token.
 
@@ -170,6 +201,9 @@ class TokenManager:
 
     async def revoke(self) -> bool:
         """Revoke the held token (au10002); errors are logged, not raised, as this runs on close."""
+        await self.stop_heartbeat()
+        if self._presence is not None:
+            await self._presence.release()
         token, self._token = self._token, None
         if token is None:
             return False

@@ -54,3 +54,7 @@ async def test_redis_storage_degrades_to_memory_through_one_wrapper() -> None:
         assert isinstance(storage.breaker, DegradingBreaker)
     finally:
         await storage.close()
+
+
+def test_the_cache_byte_budget_reaches_the_guard_config() -> None:
+    assert guard_config(settings(cache_max_bytes=1_000_000)).cache_max_bytes == 1_000_000

@@ -11,5 +11,14 @@ from kiwoom.state.redis.budget import RedisRateBudget
 from kiwoom.state.redis.link import FORMAT_VERSION, RedisLink
 from kiwoom.state.redis.results import RedisResultStore
 from kiwoom.state.redis.tokens import RedisTokenStore
+from kiwoom.state.redis.workers import RedisWorkerRegistry
 
-__all__ = ["FORMAT_VERSION", "RedisBreaker", "RedisLink", "RedisRateBudget", "RedisResultStore", "RedisTokenStore"]
+__all__ = [
+    "FORMAT_VERSION",
+    "RedisBreaker",
+    "RedisLink",
+    "RedisRateBudget",
+    "RedisResultStore",
+    "RedisTokenStore",
+    "RedisWorkerRegistry",
+]

@@ -2,9 +2,13 @@
 
 Values are stored as JSON with their format version, the wall-clock time they were
 stored and their TTL; Redis drops them at TTL + stale window, so stale-if-error works
-across workers too. A flight lock (``SET NX PX``) lets one worker load a key while the
-others wait for the value to appear, which keeps upstream requests at one per key per
-TTL window however many workers are asked.
+across workers too. A flight lock lets one worker load a key while the others wait for
+the value to appear, which keeps upstream requests at one per key per TTL window however
+many workers are asked. The lock is a short lease that its holder renews while it loads:
+a holder that dies (or loses its Redis connection) stops renewing, so its lock is free
+again within one lease instead of stalling every caller of the key for a whole call
+deadline. Taking the lock is re-entrant for its owner, so a worker never waits on a
+lock it left behind itself.
 """
 
 from __future__ import annotations
@@ -20,6 +24,21 @@ from kiwoom.state.redis.link import FORMAT_VERSION, RedisLink
 #: Delete a lock only if its value is still the caller's owner id (shared by the token lock).
 UNLOCK_SCRIPT = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+#: Take the lock if it is free, or extend it if ``owner`` already holds it (re-entrant).
+_TRY_LOCK = """
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if holder then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+
+#: Extend the lease only while ``owner`` still holds it (a lapsed lease taken over stays taken).
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
 
@@ -54,9 +73,18 @@ class RedisResultStore:
         await self._link.run(lambda r: r.set(self._link.key("cache", key), payload, px=expire_ms))
 
     async def try_lock(self, key: str, owner: str, ttl_s: float) -> bool:
-        """Take the flight lock of ``key`` for ``ttl_s`` (it expires if its owner dies)."""
+        """Take (or, when ``owner`` already holds it, extend) the flight lock of ``key`` for ``ttl_s``."""
+        return await self._lease("try_lock", _TRY_LOCK, key, owner, ttl_s)
+
+    async def renew(self, key: str, owner: str, ttl_s: float) -> bool:
+        """Extend ``owner``'s lease on ``key`` to ``ttl_s`` from now; False if it is no longer ``owner``'s."""
+        return await self._lease("renew", _RENEW, key, owner, ttl_s)
+
+    async def _lease(self, name: str, source: str, key: str, owner: str, ttl_s: float) -> bool:
+        script = self._link.script(f"flight-{name}", source)
         px = max(1, math.ceil(ttl_s * 1000))
-        return bool(await self._link.run(lambda r: r.set(self._link.key("flight", key), owner, nx=True, px=px)))
+        flight = self._link.key("flight", key)
+        return bool(await self._link.run(lambda r: script(keys=[flight], args=[owner, px], client=r)))
 
     async def unlock(self, key: str, owner: str) -> None:
         script = self._link.script("unlock", UNLOCK_SCRIPT)

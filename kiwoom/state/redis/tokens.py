@@ -2,8 +2,10 @@
 
 The token lives under ``{ns}:v1:token:{app key hash}`` until its expiry; issuing is
 guarded by a lock so that when it expires (or Kiwoom rejects it) exactly one worker
-issues the next one and the others pick it up. A reference count of the workers using it
-lets the last one to stop revoke it, and no other. The token value is stored in Redis:
+issues the next one and the others pick it up. The workers using it hold leases
+(:class:`~kiwoom.state.redis.leases.Leases`, renewed by each one's heartbeat) rather than a
+count, so a worker killed with ``-9`` drops out when its lease runs out and the last
+*live* user revokes the token. The token value is stored in Redis:
 treat that Redis as holding a secret (bind it to loopback or require a password).
 """
 
@@ -12,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import uuid
 from typing import Any
 
+from kiwoom.state.redis.leases import Leases
 from kiwoom.state.redis.link import FORMAT_VERSION, RedisLink
 from kiwoom.state.redis.results import UNLOCK_SCRIPT
 
@@ -30,14 +34,15 @@ def app_key_id(app_key: str) -> str:
 
 
 class RedisTokenStore:
-    """Token, issue lock and user count of one app key in Redis."""
+    """Token, issue lock and user leases of one app key in Redis; ``member`` is this worker's id."""
 
-    def __init__(self, link: RedisLink, app_key: str) -> None:
+    def __init__(self, link: RedisLink, app_key: str, *, member: str | None = None, lease_s: float = 15.0) -> None:
         self._link = link
         key_id = app_key_id(app_key)
         self._token_key = link.key("token", key_id)
         self._lock_key = link.key("token-lock", key_id)
-        self._users_key = link.key("token-users", key_id)
+        # Not the old "token-users" counter key: a leftover string there would make ZADD fail.
+        self._users = Leases(link, link.key("token-leases", key_id), member or uuid.uuid4().hex, lease_s)
 
     async def load(self) -> tuple[str, float] | None:
         """(token, expires_at) if one is stored."""
@@ -68,10 +73,15 @@ class RedisTokenStore:
         await self._link.run(lambda r: script(keys=[self._lock_key], args=[owner], client=r))
 
     async def join(self) -> int:
-        return int(await self._link.run(lambda r: r.incr(self._users_key)))
+        return len(await self._users.hold())
+
+    async def renew(self) -> None:
+        """Extend this worker's lease (re-taking it if it lapsed, e.g. across a Redis restart)."""
+        await self._users.hold()
 
     async def leave(self) -> int:
-        return int(await self._link.run(lambda r: r.decr(self._users_key)))
+        """Drop this worker's lease and the expired ones; the live users left."""
+        return await self._users.drop()
 
     async def forget(self) -> None:
-        await self._link.run(lambda r: r.delete(self._token_key, self._users_key))
+        await self._link.run(lambda r: r.delete(self._token_key, self._users.key))

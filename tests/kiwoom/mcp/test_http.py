@@ -10,6 +10,7 @@ import httpx2
 import pytest
 from mcp import Client
 
+import kiwoom
 from fake_kiwoom import FakeKiwoomConfig, create_app
 from kiwoom import KiwoomClient, Settings
 from kiwoom.mcp import KiwoomMCPServer, ServerSettings
@@ -125,3 +126,20 @@ def test_non_loopback_bind_requires_a_token() -> None:
         ServerSettings(_env_file=None, host="0.0.0.0").check_exposure()
     ServerSettings(_env_file=None, host="0.0.0.0", auth_token="t").check_exposure()
     ServerSettings(_env_file=None, host="127.0.0.1").check_exposure()
+
+
+def test_initialize_reports_the_project_version(open_url: str) -> None:
+    response = httpx2.post(f"{open_url}/mcp", json=INIT, headers=MCP_HEADERS)
+    data_lines = [line for line in response.text.splitlines() if line.startswith("data:")]
+    payload = json.loads(data_lines[0].removeprefix("data:")) if data_lines else response.json()
+    assert payload["result"]["serverInfo"]["version"] == kiwoom.__version__
+
+
+@pytest.mark.anyio
+async def test_wrong_argument_type_gets_the_envelope_over_http(open_url: str) -> None:
+    async with Client(f"{open_url}/mcp") as client:
+        result = await client.call_tool("get_stock_history", {"stock_code": "005930", "days": True})
+    assert result.is_error is True
+    assert isinstance(result.structured_content, dict)
+    assert result.structured_content["success"] is False
+    assert "days" in result.structured_content["message"]

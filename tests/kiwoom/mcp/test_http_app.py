@@ -9,6 +9,7 @@ from fake_kiwoom import FakeKiwoomConfig, create_app
 from kiwoom import KiwoomClient, Settings
 from kiwoom.mcp import KiwoomMCPServer, ServerSettings
 from kiwoom.mcp.http_app import build_http_app
+from tests.support.clock import FakeTime
 
 
 class SwitchableTransport(httpx2.AsyncBaseTransport):
@@ -25,13 +26,19 @@ class SwitchableTransport(httpx2.AsyncBaseTransport):
 
 
 def test_readyz_recovers_without_a_tool_call() -> None:
-    """A server that started before Kiwoom was reachable must turn ready by itself, not wait for traffic."""
+    """A server that started before Kiwoom was reachable must turn ready by itself, not wait for traffic.
+
+    It tries at most once per ``ready_token_interval_s``, so it is ready one interval later.
+    """
+    t = FakeTime()
     transport = SwitchableTransport(httpx2.ASGITransport(app=create_app(FakeKiwoomConfig(seed=3))))
-    client = KiwoomClient(Settings(_env_file=None, base_url="http://fake", page_delay_s=0), transport=transport)
+    settings = Settings(_env_file=None, base_url="http://fake", page_delay_s=0, ready_token_interval_s=30)
+    client = KiwoomClient(settings, transport=transport, monotonic=t.clock)
     app = build_http_app(KiwoomMCPServer(client), ServerSettings(_env_file=None))
     with TestClient(app, base_url="http://127.0.0.1") as http:
         assert http.get("/readyz").status_code == 503
         transport.up = True
+        t.advance(30)
         assert http.get("/readyz").status_code == 200
 
 

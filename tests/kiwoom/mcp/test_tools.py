@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
-import httpx2
 import pytest
-from fastmcp import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fake_kiwoom import FakeKiwoomConfig, create_app
-from kiwoom import KiwoomClient, Settings
-from kiwoom.mcp import KiwoomMCPServer
-from tests.support.clock import FakeTime
+from tests.kiwoom.mcp.harness import ACCOUNT, APP_KEY, SECRET, McpHarness
 
 pytestmark = pytest.mark.anyio
-
-APP_KEY = "mcp-test-app-key-9f2"
-SECRET = "mcp-test-secret-7c1"
-ACCOUNT = "5012345611"
 
 TOOLS = {
     "get_account_info",
@@ -34,44 +23,6 @@ TOOLS = {
     "get_stock_prices",
     "search_stock",
 }
-
-
-@dataclass
-class McpHarness:
-    server: KiwoomMCPServer
-    mcp: Client[Any]
-    admin: httpx2.AsyncClient
-
-    async def upstream_count(self) -> int:
-        rows = (await self.admin.get("/__admin/requests")).json()["requests"]
-        return sum(1 for r in rows if r["api_id"] and not str(r["api_id"]).startswith("au"))
-
-    async def call(self, tool: str, **arguments: Any) -> tuple[bool, dict[str, Any]]:
-        result = await self.mcp.call_tool(tool, arguments, raise_on_error=False)
-        assert isinstance(result.structured_content, dict)
-        return result.is_error, result.structured_content
-
-
-@pytest.fixture
-async def mh() -> AsyncIterator[McpHarness]:
-    t = FakeTime()
-    app = create_app(FakeKiwoomConfig(seed=11), clock=t.clock)
-    transport = httpx2.ASGITransport(app=app)
-    settings = Settings(
-        _env_file=None,
-        base_url="http://fake-kiwoom",
-        app_key=APP_KEY,
-        secret_key=SECRET,
-        account_no=ACCOUNT,
-    )
-    client = KiwoomClient(settings, transport=transport, clock=t.clock, monotonic=t.clock, sleep=t.sleep)
-    server = KiwoomMCPServer(client)
-    async with (
-        app.router.lifespan_context(app),
-        httpx2.AsyncClient(transport=transport, base_url="http://fake-kiwoom") as admin,
-        Client(server.fastmcp) as mcp,
-    ):
-        yield McpHarness(server, mcp, admin)
 
 
 async def test_exact_tool_set_and_annotations(mh: McpHarness) -> None:
@@ -165,33 +116,35 @@ async def test_metrics_count_calls(mh: McpHarness) -> None:
     assert 'kiwoom_upstream_requests_total{api_id="ka10001",outcome="200"} 1.0' in text
 
 
-arbitrary = st.one_of(
-    st.text(max_size=30),
-    st.integers(),
-    st.floats(allow_nan=False),
-    st.lists(st.text(max_size=8), max_size=5),
-    st.none(),
-    st.booleans(),
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=60)
+    | st.sampled_from(["005930", "999999", "day", "5m", "삼성"]),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
 )
+parameter_names = st.sampled_from(["stock_code", "stock_codes", "days", "interval", "query"]) | st.text(max_size=12)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(tool=st.sampled_from(sorted(TOOLS - {"get_account_info", "get_market_status"})), value=arbitrary)
-async def test_fuzzed_arguments_never_crash(mh: McpHarness, tool: str, value: Any) -> None:
-    names = {
-        "get_stock_price": "stock_code",
-        "get_stock_prices": "stock_codes",
-        "get_stock_info": "stock_code",
-        "get_stock_history": "stock_code",
-        "get_orderbook": "stock_code",
-        "search_stock": "query",
-    }
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    tool=st.sampled_from(sorted(TOOLS)),
+    arguments=st.dictionaries(parameter_names, json_values, max_size=4),
+)
+async def test_fuzzed_arguments_always_get_the_envelope(mh: McpHarness, tool: str, arguments: dict[str, Any]) -> None:
     before = await mh.upstream_count()
-    result = await mh.mcp.call_tool(tool, {names[tool]: value}, raise_on_error=False)
-    if result.is_error and isinstance(result.structured_content, dict):
-        assert result.structured_content["success"] is False
-        assert result.structured_content["message"] != "시스템 오류가 발생했습니다"
-        if "잘못된 입력" in result.structured_content["message"]:
+    result = await mh.mcp.call_tool(tool, arguments, raise_on_error=False)
+    body = result.structured_content
+    assert isinstance(body, dict), result.content
+    assert body["success"] is (not result.is_error)
+    assert len(body["message"]) <= 120
+    if result.is_error:
+        assert body["message"] != "시스템 오류가 발생했습니다"
+        assert len(body["error"]) <= 300
+        if "잘못된 입력" in body["message"]:
             assert await mh.upstream_count() == before
 
 

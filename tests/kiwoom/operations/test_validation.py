@@ -73,3 +73,52 @@ def test_masked_account_hides_the_middle(account: str) -> None:
     assert masked[:4] == account[:4]
     assert masked[-2:] == account[-2:]
     assert set(masked[4:-2]) == {"*"}
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: validation.stock_code("x" * 10_000),
+        lambda: validation.stock_codes(["005930", "y" * 10_000]),
+        lambda: validation.interval("z" * 10_000),
+        lambda: validation.days(10**5000, "day"),
+        lambda: validation.search_query("q" * 10_000),
+    ],
+)
+def test_rule_texts_echo_at_most_a_few_dozen_characters(call: Any) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        call()
+    assert len(str(info.value)) <= 200
+
+
+def test_echo_cuts_long_text_with_an_ellipsis() -> None:
+    echoed = validation.echo("가" * 1000)
+    assert len(echoed) == validation.ECHO_LIMIT
+    assert echoed.endswith("…")
+    assert validation.echo("005930") == "005930"
+
+
+def test_echo_keeps_a_message_on_one_line() -> None:
+    assert "\n" not in validation.echo("005930\n다음 줄")
+
+
+@given(st.one_of(st.integers(), st.none(), st.booleans(), st.floats(), st.lists(st.integers()), st.text()))
+def test_echo_of_any_value_is_short(value: Any) -> None:
+    assert len(validation.echo(value)) <= validation.ECHO_LIMIT
+
+
+def test_echo_of_an_integer_too_long_to_print() -> None:
+    assert len(validation.echo(10**5000)) <= validation.ECHO_LIMIT
+
+
+@pytest.mark.parametrize("value", [True, False, 1.0, "30", None])
+def test_days_must_be_a_real_integer(value: Any) -> None:
+    with pytest.raises(InvalidInputError, match="정수"):
+        validation.days(value, "day")
+
+
+def test_wrong_type_names_the_json_type_received() -> None:
+    with pytest.raises(InvalidInputError, match="boolean"):
+        validation.days(True, "day")
+    with pytest.raises(InvalidInputError, match="null"):
+        validation.stock_code(None)
