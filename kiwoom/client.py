@@ -158,6 +158,7 @@ class KiwoomClient(BaseMCPClient):
             token_valid=self._tokens.is_valid() if self._tokens else False,
             last_error=self.last_error,
             auth_error=self.readiness.auth_error,
+            shutting_down=self.guard.stopping.is_set(),
             storage=await self._wiring.storage.report(),
             **(await self.guard.health()),
         )

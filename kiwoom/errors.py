@@ -71,11 +71,17 @@ class RetriesExhausted(KiwoomError):  # noqa: N818 - the seed-era name users and
     ``attempts`` is how many requests the call made; ``last_error`` is the final failure.
     """
 
-    def __init__(self, last_error: KiwoomError, attempts: int, *, deadline_hit: bool = False) -> None:
+    def __init__(
+        self, last_error: KiwoomError, attempts: int, *, deadline_hit: bool = False, shutting_down: bool = False
+    ) -> None:
         self.last_error = last_error
         self.attempts = attempts
         self.deadline_hit = deadline_hit
-        reason = "호출 기한 초과" if deadline_hit else "최대 재시도 횟수 초과"
+        self.shutting_down = shutting_down
+        if shutting_down:
+            reason = "서버 종료 중이라 재시도하지 않음"
+        else:
+            reason = "호출 기한 초과" if deadline_hit else "최대 재시도 횟수 초과"
         super().__init__(f"{reason}: {last_error}")
 
 

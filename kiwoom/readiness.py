@@ -85,8 +85,13 @@ class Readiness:
 
 
 def not_ready_reasons(report: Mapping[str, Any]) -> dict[str, str]:
-    """Why a client ``health()`` report is not ready, keyed ``token``/``breaker``/``auth``; empty when ready."""
+    """Why a ``health()`` report is not ready, keyed token/breaker/auth/shutdown; empty when ready.
+
+    A draining server says so, so that a load balancer stops sending it new calls during the grace.
+    """
     reasons: dict[str, str] = {}
+    if report.get("shutting_down"):
+        reasons["shutdown"] = "서버 종료 중: 진행 중인 호출만 마무리합니다"
     if not report.get("token_valid"):
         reasons["token"] = f"유효한 접근토큰 없음: {report.get('last_error') or '발급 전'}"
     if report.get("breaker", {}).get("state", "closed") == "open":

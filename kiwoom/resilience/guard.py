@@ -261,6 +261,10 @@ class Guard:
         except RetriesExhausted as exc:
             if isinstance(exc.__cause__, TimeoutError):
                 await self.breaker.record_failure()  # the attempt the deadline cut short (a hang) failed too
+            elif isinstance(exc.last_error, RateLimitError):
+                # Only 1700s, which are no verdict: a half-open probe must be let go, or the
+                # in-process breaker would stay half-open and refuse every call for good.
+                await self.breaker.release_probe()
             raise LoadFailed(exc, sent) from exc
         except (KiwoomAPIError, EmptyResponseError) as exc:
             await self.breaker.record_success()  # upstream answered: it is up, whatever it said

@@ -177,7 +177,7 @@ async def call_with_retry(
             if attempt >= policy.max_attempts:
                 raise RetriesExhausted(exc, attempt) from exc
             if stopping is not None and stopping.is_set():
-                raise RetriesExhausted(exc, attempt) from exc
+                raise RetriesExhausted(exc, attempt, shutting_down=True) from exc
             delay = max(backoff_delay(policy, attempt - 1, rng), min_delay_for(exc))
             if deadline is not None and (clock() - start) + delay >= deadline:
                 raise RetriesExhausted(exc, attempt, deadline_hit=True) from exc
@@ -186,7 +186,7 @@ async def call_with_retry(
             if on_retry is not None:
                 on_retry(event)
             if not await _wait_unless(sleep(delay), stopping):
-                raise RetriesExhausted(exc, attempt) from exc
+                raise RetriesExhausted(exc, attempt, shutting_down=True) from exc
             waited += delay
         else:
             return RetryOutcome(value, attempt, waited)

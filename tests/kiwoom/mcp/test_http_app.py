@@ -49,3 +49,14 @@ def test_bearer_scheme_is_case_insensitive() -> None:
     with TestClient(app, base_url="http://127.0.0.1") as http:
         assert http.get("/metrics", headers={"authorization": "bearer tok-123"}).status_code == 200
         assert http.get("/metrics", headers={"authorization": "Basic tok-123"}).status_code == 401
+
+
+def test_readyz_is_not_ready_while_the_server_drains() -> None:
+    client = KiwoomClient(Settings(_env_file=None, page_delay_s=0))
+    app = build_http_app(KiwoomMCPServer(client), ServerSettings(_env_file=None))
+    with TestClient(app, base_url="http://127.0.0.1") as http:
+        assert http.get("/readyz").status_code == 200
+        client.guard.stopping.set()  # what the shutdown sequence does first
+        answer = http.get("/readyz")
+        assert answer.status_code == 503
+        assert "shutdown" in answer.json()["reasons"]

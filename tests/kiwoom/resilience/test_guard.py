@@ -180,3 +180,27 @@ async def test_concurrent_identical_calls_share_one_load() -> None:
     results = await asyncio.gather(*tasks)
     assert calls == 1
     assert {r["price"] for r in results} == {1}
+
+
+def rate_limited() -> RateLimitError:
+    return RateLimitError("ka10001", 1, 1700, "limit", 429)
+
+
+async def test_a_half_open_probe_that_only_meets_1700s_is_released_for_the_next_call() -> None:
+    t = FakeTime()
+    guard, breaker = make_guard(t, failures=1)
+    await breaker.record_failure()  # open
+    t.advance(31)  # past the cool-down: the next call is the half-open probe
+    first = await run(guard, Script(rate_limited(), rate_limited(), rate_limited()))
+    assert first["attempts"] == 3  # the probe went out, and only ever heard "slow down"
+    second = await run(guard, Script())
+    assert second["source"] == "live"  # a new probe was admitted and closed the breaker
+
+
+async def test_retries_stop_with_a_shutdown_reason_once_the_server_is_stopping() -> None:
+    t = FakeTime()
+    guard, _ = make_guard(t)
+    guard.stopping.set()
+    result = await run(guard, Script(http_503(), http_503()))
+    assert (result["source"], result["attempts"]) == ("sample", 1)
+    assert "서버 종료 중" in result["fallback_reason"]
