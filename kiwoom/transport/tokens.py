@@ -214,6 +214,11 @@ class TokenManager:
         if await self._store.leave() > 0:
             logger.info("공유 접근토큰을 다른 워커가 사용 중: 폐기 생략")
             return False
+        # Another worker may have replaced the shared token after Kiwoom rejected this one (8005):
+        # the last user out revokes the token the workers share now, not its own stale copy.
+        shared = await self._load_stored()
+        if shared is not None:
+            token = shared
         await self._store.forget()
         body = {"appkey": self._app_key, "secretkey": self._secret_key, "token": token.value}
         try:

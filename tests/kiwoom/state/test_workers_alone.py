@@ -92,3 +92,22 @@ async def test_two_workers_stay_within_the_rate_limit_while_redis_is_down() -> N
         finally:
             for worker in workers:
                 await worker.close()
+
+
+async def test_the_last_worker_revokes_the_token_another_worker_reissued() -> None:
+    """Kiwoom forgot the token; one worker re-issued it; the last one out must revoke the new one."""
+    url, ns = shared_redis_url(), namespace()
+    app = create_app(FakeKiwoomConfig(seed=3, rate_limit_per_s=0))
+    reissuer, last = client(app, url, ns), client(app, url, ns)
+    try:
+        assert await reissuer.connect()
+        assert await last.connect()
+        app.state.fake.tokens.clear()  # e.g. Kiwoom restarted: the shared token answers 8005 now
+        await reissuer.get_stock_price("005930")  # 8005, one re-issue, stored for every worker
+        await reissuer.close()
+        await last.close()  # it still holds the old token in memory
+        revokes = [(e.api_id, e.return_code) for e in app.state.journal.entries() if e.api_id == "au10002"]
+        assert revokes == [("au10002", 0)]  # accepted: the live token, not the forgotten one
+    finally:
+        await reissuer.close()
+        await last.close()
