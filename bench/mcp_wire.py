@@ -28,7 +28,7 @@ SESSION_HEADER = "mcp-session-id"
 NOTIFICATION_ACCEPTED = frozenset({200, 202})
 
 #: Where a successful result's data may come from (``data.source``); anything else is a wire fault.
-KNOWN_SOURCES = frozenset({"live", "cache", "stale", "sample", "simulated"})
+KNOWN_SOURCES = frozenset({"live", "cache", "stale", "sample", "simulated", "calendar"})
 #: Sources that mean "upstream failed and we answered anyway" (fallbacks).
 FALLBACK_SOURCES = frozenset({"stale", "sample"})
 

@@ -16,11 +16,22 @@ if TYPE_CHECKING:
 DEFAULT_PORT = 8040
 
 
+def port_number(text: str) -> int:
+    """An argparse type for ``--port``: out of range is a one-line usage error, not a bind traceback."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: expected an integer 0-65535") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {value}: expected 0-65535")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     defaults = FakeKiwoomConfig()
     parser = argparse.ArgumentParser(prog="fake-kiwoom", description="Fake Kiwoom Securities REST API server.")
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to bind (default: %(default)s)")
+    parser.add_argument("--port", type=port_number, default=DEFAULT_PORT, help="port to bind (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="synthetic market seed")
     parser.add_argument(
         "--token-lifetime", type=float, default=defaults.token_lifetime_s, help="token lifetime in seconds"

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx2
 
@@ -22,14 +22,15 @@ from kiwoom import wiring
 from kiwoom.base import BaseMCPClient
 from kiwoom.config import Mode, Settings
 from kiwoom.errors import EmptyResponseError, InvalidInputError, KiwoomError
+from kiwoom.listing import load_listing
 from kiwoom.observe import ClientObserver
-from kiwoom.operations import results, validation
-from kiwoom.operations.market_status import STATUS_BASIS, market_status
+from kiwoom.operations import names, results, validation
+from kiwoom.operations.market_status import market_status
 from kiwoom.operations.search import rank_matches
 from kiwoom.operations.watchlist import watchlist_quotes
 from kiwoom.resilience.guard import Fallback
 from kiwoom.sandbox import sandbox_transport
-from kiwoom.transport.protocol import MARKET_CODES, TR_PATHS
+from kiwoom.transport.protocol import TR_PATHS
 from kiwoom.transport.tokens import TokenManager
 from kiwoom.transport.tr import TRTransport
 from krx.calendar import KST, KrxCalendar
@@ -37,6 +38,7 @@ from krx.calendar import KST, KrxCalendar
 logger = logging.getLogger("kiwoom.client")
 
 MAX_SEARCH_RESULTS = 20
+Checked = TypeVar("Checked")
 
 
 class KiwoomClient(BaseMCPClient):
@@ -75,34 +77,38 @@ class KiwoomClient(BaseMCPClient):
         self._tokens: TokenManager | None = None
         self._transport: TRTransport | None = None
         self._account_no = ""
+        self._opening = asyncio.Lock()
         self.last_error: str | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
+    async def open(self) -> None:
+        """Open the HTTP pool with the settings' keys, sending nothing: bad settings fail here, not at a call."""
+        await self._tr()
+
     async def connect(self) -> bool:
-        """Connect with the keys from settings (the sandbox keys when none are set)."""
-        app_key, secret_key, account_no = self.settings.credentials()
-        return await self.connect_to_kiwoom(app_key, secret_key, account_no)
+        """Issue a token with the settings' keys, on the open connection if any: calls may be using it."""
+        await self._tr()
+        return await self._issue_token()
 
     async def connect_to_kiwoom(self, app_key: str, app_secret: str, account_no: str) -> bool:
-        """Issue an access token (au10001); True on success, False with ``last_error`` set."""
-        await self._open(app_key, app_secret, account_no)
+        """Open a connection with these keys and issue an access token (au10001); False with ``last_error`` set."""
+        async with self._opening:
+            await self._open(app_key, app_secret, account_no)
+        return await self._issue_token()
+
+    async def _issue_token(self) -> bool:
         assert self._tokens is not None
         try:
             await self._tokens.get()
         except KiwoomError as exc:
-            self.last_error = str(exc)
-            logger.error("키움 API 연결 실패: %s", exc)
-            self._connected = False
+            self.last_error, self._connected = str(exc), False
+            logger.error("키움 API 연결 실패 [%s]: %s", self.settings.explain_mode(), exc)
             return False
-        self.last_error = None
+        self.last_error, self._connected = None, True
         self.readiness.token_issued()
-        self._connected = True
-        logger.info(
-            "키움 API 연결 완료 (%s, %s)",
-            self.mode.value,
-            "시뮬레이션 데이터" if self.simulated else "실제 데이터",
-        )
+        data = "시뮬레이션 데이터" if self.simulated else "실제 데이터"
+        logger.info("키움 API 연결 완료 (%s, %s)", self.mode.value, data)
         return True
 
     async def _open(self, app_key: str, app_secret: str, account_no: str) -> None:
@@ -112,14 +118,11 @@ class KiwoomClient(BaseMCPClient):
         transport = self._injected_transport
         if transport is None and self.mode is Mode.SANDBOX:
             transport = await stack.enter_async_context(sandbox_transport(self.settings.sandbox_seed))
-        self._http = await stack.enter_async_context(
-            httpx2.AsyncClient(
-                base_url=self.settings.upstream_url(),
-                timeout=self.timeout,
-                transport=transport,
-                limits=httpx2.Limits(max_connections=20, max_keepalive_connections=10),
-            )
-        )
+        timeout = httpx2.Timeout(self.timeout, connect=self.settings.connect_timeout_s)  # a dead host fails fast
+        limits = httpx2.Limits(max_connections=20, max_keepalive_connections=10)
+        url = self.settings.upstream_url()
+        http = httpx2.AsyncClient(base_url=url, timeout=timeout, transport=transport, limits=limits)
+        self._http = await stack.enter_async_context(http)
         self._stack = stack
         self._account_no = account_no
         self._tokens, self._transport = self._wiring.connection(self._http, app_key, app_secret, self.observer)
@@ -154,6 +157,7 @@ class KiwoomClient(BaseMCPClient):
         report = await super().health()
         report.update(
             mode=self.mode.value,
+            mode_reason=self.settings.explain_mode(),
             simulated=self.simulated,
             token_valid=self._tokens.is_valid() if self._tokens else False,
             last_error=self.last_error,
@@ -196,10 +200,10 @@ class KiwoomClient(BaseMCPClient):
         return reply.body
 
     async def _tr(self) -> TRTransport:
-        """The TR transport, connecting with the settings' keys on first use."""
-        if self._transport is None:
-            app_key, secret_key, account_no = self.settings.credentials()
-            await self._open(app_key, secret_key, account_no)
+        """The TR transport, connecting with the settings' keys on first use (once, however many calls ask)."""
+        async with self._opening:
+            if self._transport is None:
+                await self._open(*self.settings.credentials())
         assert self._transport is not None
         return self._transport
 
@@ -232,47 +236,62 @@ class KiwoomClient(BaseMCPClient):
 
         return await self.guard.run(operation, params, fresh, fallback=fallback)
 
+    async def resolve_names(
+        self, value: Any, check: Callable[[Any], Checked], field: str = "stock_code"
+    ) -> tuple[Checked, dict[str, str]]:
+        """``check(value)`` with stock names swapped for codes, and ``{code: name}`` (:mod:`kiwoom.operations.names`).
+
+        Only a name costs I/O, the cached ka10099 listing: a stale one will do, sample data will not."""
+        if not names.names_in(value, field):
+            return check(value), {}
+        try:
+            entries = (await self._stock_listing(fallback="stale-only"))["entries"]
+        except KiwoomError as exc:
+            raise names.unavailable(field, str(exc)) from exc
+        value, resolved = names.substitute(value, field, entries)
+        return check(value), resolved
+
     # ------------------------------------------------------------------ the seed's methods
 
     async def get_stock_price(self, stock_code: str) -> dict[str, Any]:
-        """Current price, change and volume of one stock (ka10001)."""
-        code = validation.stock_code(stock_code)
+        """Current price, change and volume of one stock (ka10001); a unique stock name stands for its code."""
+        code, named = await self.resolve_names(stock_code, validation.stock_code)
 
         async def load() -> dict[str, Any]:
             reply = await (await self._tr()).request("ka10001", {"stk_cd": code})
             return results.quote(reply.body, code)
 
-        return await self._guarded("get_stock_price", {"stock_code": code}, load)
+        return names.tagged(await self._guarded("get_stock_price", {"stock_code": code}, load), named)
 
     async def get_stock_prices(self, stock_codes: list[str]) -> dict[str, Any]:
         """Quotes of up to 100 stocks in one ka10095 request; unknown codes are listed apart.
 
         When no code is known the call raises :class:`StockNotFoundError`: a verdict, never sample data.
         """
-        codes = validation.stock_codes(stock_codes)
+        codes, named = await self.resolve_names(stock_codes, validation.stock_codes, "stock_codes")
 
         async def load() -> dict[str, Any]:
             reply = await (await self._tr()).request("ka10095", {"stk_cd": "|".join(codes)})
             return watchlist_quotes(reply.body, codes)
 
-        return await self._guarded("get_stock_prices", {"stock_codes": codes}, load)
+        return names.tagged(await self._guarded("get_stock_prices", {"stock_codes": codes}, load), named)
 
     async def get_stock_info(self, stock_code: str) -> dict[str, Any]:
         """Name, market, sector and fundamentals (ka10001, market and sector from ka10099)."""
-        code = validation.stock_code(stock_code)
+        code, named = await self.resolve_names(stock_code, validation.stock_code)
 
         async def load() -> dict[str, Any]:
             reply = await (await self._tr()).request("ka10001", {"stk_cd": code})
             listing = await self._listing_entry(results.strip_venue(code))
             return results.stock_info(reply.body, code, listing)
 
-        return await self._guarded("get_stock_info", {"stock_code": code}, load)
+        return names.tagged(await self._guarded("get_stock_info", {"stock_code": code}, load), named)
 
     async def get_stock_history(self, stock_code: str, days: int = 30, interval: str = "day") -> dict[str, Any]:
         """Daily (ka10081) or minute (ka10080) bars of the last ``days`` trading days, oldest first."""
-        code = validation.stock_code(stock_code)
         chosen = validation.interval(interval)
         wanted = validation.days(days, chosen)
+        code, named = await self.resolve_names(stock_code, validation.stock_code)  # after the checks free of I/O
 
         async def load() -> dict[str, Any]:
             bars, pages = await self._bars(code, chosen, wanted)
@@ -286,7 +305,8 @@ class KiwoomClient(BaseMCPClient):
                 "bars": bars,
             }
 
-        return await self._guarded("get_stock_history", {"stock_code": code, "days": wanted, "interval": chosen}, load)
+        params = {"stock_code": code, "days": wanted, "interval": chosen}
+        return names.tagged(await self._guarded("get_stock_history", params, load), named)
 
     async def _bars(self, code: str, chosen: str, wanted: int) -> tuple[list[dict[str, Any]], int]:
         tr = await self._tr()
@@ -313,13 +333,13 @@ class KiwoomClient(BaseMCPClient):
 
     async def get_orderbook(self, stock_code: str) -> dict[str, Any]:
         """Ten ask and ten bid levels with quantities (ka10004)."""
-        code = validation.stock_code(stock_code)
+        code, named = await self.resolve_names(stock_code, validation.stock_code)
 
         async def load() -> dict[str, Any]:
             reply = await (await self._tr()).request("ka10004", {"stk_cd": code})
             return results.orderbook(reply.body, code, self._now().date().isoformat())
 
-        return await self._guarded("get_orderbook", {"stock_code": code}, load)
+        return names.tagged(await self._guarded("get_orderbook", {"stock_code": code}, load), named)
 
     async def search_stock(self, query: str) -> dict[str, Any]:
         """Stocks whose code, Korean name or English name matches ``query``.
@@ -353,7 +373,7 @@ class KiwoomClient(BaseMCPClient):
         from upstream: it answers even when Kiwoom is down.
         """
         state = self.calendar.clock(self._now())
-        return {**market_status(state), **self._meta(), "source": "live", "simulated": False, "basis": STATUS_BASIS}
+        return {**self._meta(), **market_status(state)}  # its own source: the calendar, not upstream
 
     # ------------------------------------------------------------------ listing (ka10099)
 
@@ -361,18 +381,7 @@ class KiwoomClient(BaseMCPClient):
         """The KOSPI, KOSDAQ and ETF listings (ka10099), cached like any operation for ``listing_ttl_s``."""
 
         async def load() -> dict[str, Any]:
-            tr = await self._tr()
-            entries: dict[str, dict[str, Any]] = {}
-            for market_code, market in MARKET_CODES.items():
-                for reply in await tr.pages("ka10099", {"mrkt_tp": market_code}):
-                    for row in results.rows_of(reply.body, "list"):
-                        entry = results.listing_row(row, market)
-                        if entry is not None:
-                            entry["market"] = market
-                            entries.setdefault(entry["stock_code"], entry)
-            if not entries:
-                raise EmptyResponseError("ka10099", "종목 리스트 없음")
-            return {"entries": list(entries.values())}
+            return await load_listing(await self._tr())
 
         return await self._guarded(wiring.LISTING_OPERATION, {}, load, fallback=fallback)
 

@@ -53,7 +53,12 @@ class Settings(BaseSettings):
     env: Literal["sandbox", "mock", "real"] | None = None
     base_url: str | None = None
 
-    timeout: float = Field(30.0, gt=0, description="HTTP timeout per request, seconds (seed: 30 s)")
+    timeout: float = Field(
+        30.0, gt=0, description="HTTP read/write timeout per request, seconds (seed: 30 s); see connect_timeout_s"
+    )
+    connect_timeout_s: float = Field(
+        5.0, gt=0, description="Bound on opening a TCP/TLS connection: a dead host fails in seconds, not in 30 s"
+    )
     close_timeout_s: float = Field(2.0, gt=0, description="Bound on revoking the token when closing")
     token_refresh_margin_s: float = Field(
         600.0, ge=0, description="Issue a new token this long before the old one expires"
@@ -82,8 +87,10 @@ class Settings(BaseSettings):
         64 * 1024 * 1024, ge=1, description="Bytes the cached results may weigh in memory; least recently used go first"
     )
     stale_if_error_s: float = Field(3600.0, ge=0, description="How long past its TTL a result may answer a failure")
-    fallback: Literal["sample", "stale-only", "error"] = Field(
-        "sample", description="When upstream fails: stale then sample data (seed), stale only, or an error"
+    fallback: Literal["sample", "stale-only", "error"] | None = Field(
+        None,
+        description="When upstream fails: stale then sample data (seed), stale only, or an error; "
+        "unset: chosen by the upstream (see fallback_policy)",
     )
     breaker_failures: int = Field(
         5,
@@ -136,6 +143,18 @@ class Settings(BaseSettings):
             return self.storage
         return "redis" if self.redis_url else "memory"
 
+    def fallback_policy(self) -> Literal["sample", "stale-only", "error"]:
+        """``KIWOOM_FALLBACK`` when set; else ``stale-only`` for Kiwoom itself, ``sample`` for synthetic upstreams.
+
+        The seed's sample data teaches graceful degradation, and on the sandbox, the fake or a
+        lesson it can only be read as practice. From a real or mock account an assistant would
+        repeat it as a quote, so there the chain stops at stale data and then fails, unless
+        the operator opts in to samples with ``KIWOOM_FALLBACK=sample``.
+        """
+        if self.fallback is not None:
+            return self.fallback
+        return "sample" if self.simulated() else "stale-only"
+
     def ttl_for(self, operation: str) -> float:
         """The cache TTL of ``operation``: its override, else ``cache_ttl``."""
         return self.cache_ttl_overrides.get(operation, self.cache_ttl)
@@ -157,6 +176,29 @@ class Settings(BaseSettings):
             assert self.base_url is not None
             return self.base_url.rstrip("/")
         return {Mode.SANDBOX: SANDBOX_BASE_URL, Mode.MOCK: MOCK_HOST, Mode.REAL: REAL_HOST}[mode]
+
+    def explain_mode(self) -> str:
+        """The selected mode, its host and the setting that chose it, in Korean.
+
+        A failed connection is only actionable when the operator sees which host was tried
+        and why: keys left in a ``.env`` silently select api.kiwoom.com, a stray
+        ``KIWOOM_BASE_URL`` overrides ``KIWOOM_ENV``. So the connect-failure log, ``/readyz``
+        and ``kiwoom-demo`` say e.g. ``real 모드 (api.kiwoom.com): 키가 설정되어 있고
+        KIWOOM_ENV 가 없음``. Only host and port are shown, never credentials in a URL.
+        """
+        mode = self.mode()
+        if mode is Mode.SANDBOX:
+            reason = "KIWOOM_ENV=sandbox" if self.env == "sandbox" else "키(KIWOOM_APP_KEY)가 설정되어 있지 않음"
+            return f"sandbox 모드 (내장 샌드박스, 프로세스 안): {reason}"
+        parts = urlsplit(self.upstream_url())
+        host = f"{parts.hostname}:{parts.port}" if parts.port else (parts.hostname or "?")
+        if mode is Mode.CUSTOM:
+            reason = "KIWOOM_BASE_URL 이 설정됨" + (f" (KIWOOM_ENV={self.env} 보다 우선)" if self.env else "")
+        elif self.env is not None:
+            reason = f"KIWOOM_ENV={self.env}"
+        else:
+            reason = "키가 설정되어 있고 KIWOOM_ENV 가 없음"
+        return f"{mode.value} 모드 ({host}): {reason}"
 
     def simulated(self) -> bool:
         """True when the upstream serves synthetic data (the sandbox, or a non-Kiwoom URL)."""

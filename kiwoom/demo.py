@@ -9,37 +9,68 @@ import argparse
 import asyncio
 import logging
 import sys
+from typing import Any
+from urllib.parse import urlsplit
 
 from kiwoom.client import KiwoomClient
-from kiwoom.config import Settings
+from kiwoom.config import Mode, Settings
 from kiwoom.errors import KiwoomError
+from kiwoom.settings_errors import load_or_exit
+from krx.textwidth import pack, table, truncate
 
 DEFAULT_CODES = ("005930", "000660", "035420", "069500")
+#: Terminal columns the demo's lines stay within (Korean names count two columns a syllable).
+WIDTH = 100
+NAME_COLUMNS = 24
+
+
+def quote_table(prices: list[dict[str, Any]], not_found: list[str]) -> list[str]:
+    """The quotes as lines padded by display width, so Korean and English names stay in their columns."""
+
+    def number(value: Any, spec: str) -> str:
+        return "-" if value is None else format(value, spec)
+
+    rows = [
+        [
+            q["stock_code"],
+            truncate(q["name"] or "", NAME_COLUMNS),
+            number(q["price"], ","),
+            number(q["change"], "+,"),
+            number(q["change_rate"], "+.2f") + ("%" if q["change_rate"] is not None else ""),
+            number(q["volume"], ","),
+        ]
+        for q in prices
+    ]
+    rows += [[code, "(종목 없음)", "", "", "", ""] for code in not_found]
+    return table(["종목코드", "종목명", "현재가", "대비", "등락률", "거래량"], rows, align="<<>>>>")
+
+
+def connecting_line(settings: Settings) -> str:
+    """What the demo waits for, and how long at most a request may take, said before it waits."""
+    mode, url = settings.mode(), urlsplit(settings.upstream_url())
+    host = f"{url.hostname}:{url.port}" if url.port else str(url.hostname)  # never credentials in a URL
+    host = "내장 샌드박스" if mode is Mode.SANDBOX else host
+    limits = f"연결 {settings.connect_timeout_s:g}초, 응답 {settings.timeout:g}초 제한"
+    return f"키움 API 연결 중 ({mode.value} 모드, {host}, {limits})…"
 
 
 async def run_demo(codes: list[str], settings: Settings | None = None) -> int:
     """Print market status, quotes and a short history; return a process exit code."""
     client = KiwoomClient(settings)
+    print(connecting_line(client.settings), flush=True)  # before the token: a hanging Kiwoom takes seconds
     async with client:
         if not client.is_connected:
-            print(f"연결 실패: {client.last_error}", file=sys.stderr)
+            print(f"연결 실패 [{client.settings.explain_mode()}]: {client.last_error}", file=sys.stderr)
             return 1
         label = "시뮬레이션 (내장 샌드박스)" if client.simulated else "실제 데이터"
         print(f"키움 REST API 연결: {client.mode.value} 모드, {label}")
         status = await client.get_market_status()
         print(f"시장 상태: {status['status']} ({status['reason']}), 다음 개장 {status['next_open']}")
         batch = await client.get_stock_prices(codes)
-        print(f"{'종목코드':<8} {'종목명':<16} {'현재가':>10} {'대비':>8} {'등락률':>7} {'거래량':>12}")
-        for q in batch["prices"]:
-            print(
-                f"{q['stock_code']:<8} {q['name'] or '':<16} {q['price']:>10,} {q['change'] or 0:>+8,} "
-                f"{q['change_rate'] or 0:>+6.2f}% {q['volume'] or 0:>12,}"
-            )
-        for code in batch["not_found"]:
-            print(f"{code:<8} (종목 없음)")
+        print("\n".join(quote_table(batch["prices"], batch["not_found"])))
         history = await client.get_stock_history(codes[0], days=5)
-        closes = ", ".join(f"{b['date']} {b['close']:,}" for b in history["bars"])
-        print(f"{codes[0]} 최근 5일 종가: {closes}")
+        closes = [f"{b['date']} {b['close']:,}" for b in history["bars"]]
+        print("\n".join(pack(closes, WIDTH, first=f"{codes[0]} 최근 5일 종가: ")))
         print(f"출처: {batch['source']} ({batch['environment']}), {batch['timestamp']}")
     return 0
 
@@ -50,8 +81,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = load_or_exit(Settings, "kiwoom-demo")
     try:
-        code = asyncio.run(run_demo(args.codes))
+        code = asyncio.run(run_demo(args.codes, settings))
     except KiwoomError as exc:
         print(f"오류: {exc}", file=sys.stderr)
         code = 2

@@ -88,12 +88,15 @@ def not_ready_reasons(report: Mapping[str, Any]) -> dict[str, str]:
     """Why a ``health()`` report is not ready, keyed token/breaker/auth/shutdown; empty when ready.
 
     A draining server says so, so that a load balancer stops sending it new calls during the grace.
+    The token reason names the host and the setting that chose it (``mode_reason``): "no token"
+    alone does not tell an operator that a forgotten key sent the server to api.kiwoom.com.
     """
     reasons: dict[str, str] = {}
     if report.get("shutting_down"):
         reasons["shutdown"] = "서버 종료 중: 진행 중인 호출만 마무리합니다"
     if not report.get("token_valid"):
-        reasons["token"] = f"유효한 접근토큰 없음: {report.get('last_error') or '발급 전'}"
+        target = f" [{report['mode_reason']}]" if report.get("mode_reason") else ""
+        reasons["token"] = f"유효한 접근토큰 없음{target}: {report.get('last_error') or '발급 전'}"
     if report.get("breaker", {}).get("state", "closed") == "open":
         reasons["breaker"] = "회로 차단기 열림: 키움 API 요청을 보내지 않는 중"
     if report.get("auth_error"):

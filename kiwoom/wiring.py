@@ -84,7 +84,7 @@ def guard_config(settings: Settings) -> GuardConfig:
         stale_window_s=settings.stale_if_error_s,
         default_ttl_s=settings.cache_ttl,
         ttl_overrides={LISTING_OPERATION: settings.listing_ttl_s, **settings.cache_ttl_overrides},
-        fallback=settings.fallback,
+        fallback=settings.fallback_policy(),
         rate_limit_wait_s=pacing_config(settings).interval_s,
         flight_lease_s=settings.flight_lease_s,
     )
@@ -232,6 +232,7 @@ class Wiring:
             issue_timeout_s=self.settings.timeout,
             presence=self.storage.presence_for(app_key),
             heartbeat_s=self.storage.heartbeat_s,
+            gate=self.storage.breaker,
         )
         pacer = RatePacer(self.storage.budget_for(app_key), sleep=self.sleep)
         transport = TRTransport(

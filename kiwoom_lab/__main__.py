@@ -27,6 +27,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from fake_kiwoom.scenario_model import ScenarioError, load_scenario
+from kiwoom.config import Settings
+from kiwoom.settings_errors import describe
 from kiwoom_lab.catalog import catalog_dir, catalog_lines, resolve, scenario_files
 from kiwoom_lab.chart import render_html, render_svg
 from kiwoom_lab.render_text import checks_block, render, summary_table
@@ -71,7 +73,10 @@ def _overrides(pairs: Sequence[str]) -> dict[str, str]:
         out[name] = value
     try:
         build_settings({}, "http://127.0.0.1:1", overrides=out)
-    except (ValueError, ValidationError) as exc:
+    except ValidationError as exc:
+        # One line per variable (KIWOOM_TIMEOUT='abc': 숫자여야 합니다), not pydantic's field dump.
+        raise ScenarioError("\n".join(f"--set {line}" for line in describe(exc, Settings))) from None
+    except ValueError as exc:
         raise ScenarioError(f"--set: {exc}") from None
     return out
 

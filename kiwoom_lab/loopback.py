@@ -8,7 +8,8 @@ server must listen on a real socket:
   runs the fake over a socket rather than ``ASGITransport`` because two faults only exist
   there (a dropped connection, a body cut short) and timeouts are real socket timeouts;
 * :func:`wait_until_ok`: poll a URL until it answers 200, for servers started as
-  subprocesses, failing fast when the process dies instead of waiting out the deadline.
+  subprocesses, failing fast when the process dies instead of waiting out the deadline;
+* :func:`silent_upstream`: a port that never answers, past the TCP handshake or before it.
 """
 
 from __future__ import annotations
@@ -106,3 +107,33 @@ def serve(app: Any, *, before_stop: Callable[[], None] | None = None, timeout_s:
         if thread.is_alive():
             server.force_exit = True
             thread.join(timeout_s)
+
+
+@contextlib.contextmanager
+def silent_upstream(*, handshake: bool = True) -> Iterator[str]:
+    """Yield the URL of a loopback port that never answers, closing it on exit.
+
+    With ``handshake`` the kernel completes the TCP handshake and no byte ever comes back,
+    as with the fake's ``hang`` fault: a client's *read* timeout ends its wait. Without it
+    the accept queue is full, so new handshakes never complete (a dropped SYN looks the same
+    from the client): its *connect* timeout ends the wait.
+    """
+    listener = socket.socket()
+    fillers: list[socket.socket] = []
+    try:
+        listener.bind((LOOPBACK, 0))
+        listener.listen(0 if not handshake else 64)  # nothing is ever accepted
+        address = listener.getsockname()
+        while not handshake and len(fillers) < 8:
+            filler = socket.socket()
+            fillers.append(filler)
+            filler.settimeout(0.2)
+            try:
+                filler.connect(address)
+            except TimeoutError:
+                break  # the queue is full: this handshake, and every later one, hangs
+        yield loopback_url(int(address[1]))
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()

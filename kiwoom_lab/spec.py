@@ -46,7 +46,7 @@ TOOLS = (
 #: Settings the runner owns: the fake's URL is chosen per run, keys are the sandbox's.
 RUNNER_OWNED = frozenset({"base_url", "env", "app_key", "secret_key", "account_no"})
 
-Source = Literal["live", "simulated", "cache", "stale", "sample"]
+Source = Literal["live", "simulated", "cache", "stale", "sample", "calendar"]
 
 
 class _Strict(BaseModel):

@@ -29,8 +29,23 @@ from kiwoom.errors import InvalidInputError
 from kiwoom.operations import validation
 from kiwoom.operations.validation import echo
 
-STOCK_CODE_SCHEMA: dict[str, Any] = {"type": "string", "pattern": validation.STOCK_CODE_PATTERN}
-_CODE_TEXT = "KRX stock code: 6 characters such as 005930; optional _NX (Nextrade) or _AL suffix"
+#: A code, or a stock name that resolves when exactly one listing matches it (``kiwoom.operations.names``):
+#: both forms are published, so a client that checks arguments before sending still lets a name through.
+STOCK_CODE_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "anyOf": [
+        {"pattern": validation.STOCK_CODE_PATTERN, "description": "a KRX code such as 005930"},
+        {
+            "minLength": 1,
+            "maxLength": validation.MAX_QUERY_LENGTH,
+            "description": "a stock name such as 삼성전자 or Samsung Electronics (exactly one listing must match)",
+        },
+    ],
+}
+_CODE_TEXT = (
+    "KRX stock code: 6 characters such as 005930, optional _NX (Nextrade) or _AL suffix; "
+    "or a stock name that matches exactly one listing (else the error lists candidates: use search_stock)"
+)
 
 # WithJsonSchema replaces the whole property schema, description included.
 StockCode = Annotated[Any, WithJsonSchema({**STOCK_CODE_SCHEMA, "description": _CODE_TEXT})]

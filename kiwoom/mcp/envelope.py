@@ -4,13 +4,18 @@ Success: ``{"success": true, "data": {...}, "message": "005930 종목 가격 조
 failure: ``{"success": false, "error": "...", "message": "005930 종목 가격 조회 실패"}``.
 The message says plainly when data is not live, because an assistant repeats messages to
 people and a simulated or sample price must never pass for a market quote.
+
+Each tool publishes the envelope with its own typed ``data`` (:func:`output_schema`, models
+in :mod:`kiwoom.mcp.schemas`), so a client learns every field's type and unit from
+``tools/list``; results are still built here from the plain dicts the client returns.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
+from pydantic.json_schema import GenerateJsonSchema
 
 SOURCE_NOTES: dict[str, str] = {
     "live": "",
@@ -18,6 +23,7 @@ SOURCE_NOTES: dict[str, str] = {
     "stale": " (API 호출 실패: 오래된 캐시 데이터)",
     "sample": " (API 호출 실패: 샘플 데이터이며 실제 시세가 아닙니다)",
     "simulated": " (시뮬레이션 데이터: 실제 시세가 아닙니다)",
+    "calendar": " (KRX 거래 달력과 현재 시각으로 계산)",
 }
 
 
@@ -26,7 +32,9 @@ class ToolEnvelope(BaseModel):
 
     success: bool = Field(description="True when the call produced data")
     data: dict[str, Any] | None = Field(
-        None, description="The result; data.source tells where it came from (live, cache, stale, sample, simulated)"
+        None,
+        description="The result; data.source tells where it came from "
+        "(live, cache, stale, sample, simulated, calendar)",
     )
     error: str | None = Field(None, description="Why the call failed (only when success is false)")
     message: str = Field(description="A one-line summary for people, in Korean")
@@ -41,12 +49,28 @@ def source_note(data: dict[str, Any]) -> str:
     return note
 
 
+class _WithoutFieldTitles(GenerateJsonSchema):
+    """Leaves out pydantic's per-field titles ("Price" for ``price``): noise in every tools/list."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+
+def output_schema(data_model: type[BaseModel]) -> dict[str, Any]:
+    """The envelope's JSON schema with ``data`` typed by ``data_model`` (null on failure, when error is set)."""
+    nullable: Any = data_model | None  # a type built at run time, which mypy cannot check as an annotation
+    typed: type[BaseModel] = create_model(
+        f"{data_model.__name__}Envelope",
+        __base__=ToolEnvelope,
+        __doc__=f"{ToolEnvelope.__doc__} data is set on success, error on failure.",
+        data=(nullable, Field(None, description=ToolEnvelope.model_fields["data"].description)),
+    )
+    return typed.model_json_schema(schema_generator=_WithoutFieldTitles)
+
+
 def success(data: dict[str, Any], label: str) -> ToolEnvelope:
     return ToolEnvelope(success=True, data=data, message=f"{label} 완료{source_note(data)}")
 
 
 def failure(error: str, message: str) -> ToolEnvelope:
     return ToolEnvelope(success=False, error=error, message=message)
-
-
-OUTPUT_SCHEMA: dict[str, Any] = ToolEnvelope.model_json_schema()

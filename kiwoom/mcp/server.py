@@ -2,12 +2,14 @@
 
 The server owns a ``FastMCP`` instance (no inheritance, as in the seed), registers its
 tools in :meth:`KiwoomMCPServer._register_tools`, and opens the client in the FastMCP
-lifespan so that the token is issued at start and revoked at shutdown, on either transport.
+lifespan so that the token is issued at start (in the background: the server answers at
+once) and revoked at shutdown, on either transport.
 No tool places orders and no tool takes credentials.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import logging
@@ -27,7 +29,9 @@ from kiwoom.errors import InvalidInputError, KiwoomError
 from kiwoom.mcp import envelope
 from kiwoom.mcp.arguments import ArgumentErrors, Days, Interval, Query, StockCode, StockCodes, subject
 from kiwoom.mcp.http_app import build_http_app, uvicorn_config
+from kiwoom.mcp.listen import bind_listener
 from kiwoom.mcp.metrics import Metrics
+from kiwoom.mcp.schemas import OUTPUT_SCHEMAS
 from kiwoom.mcp.settings import ServerSettings
 from kiwoom.observe import FanOut
 
@@ -37,10 +41,16 @@ READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempot
 
 INSTRUCTIONS = """\
 Read-only access to Korean stock market data from Kiwoom Securities (KRX: KOSPI, KOSDAQ, ETFs).
-Stock codes are 6 characters, e.g. 005930 (Samsung Electronics); use search_stock to find a code by name.
-Every result has data.source: live, cache, stale (upstream failed, older data), sample (upstream failed,
-placeholder numbers, NOT a real quote) or simulated (sandbox market, NOT real). Tell the user when data is
-not live. Prices are in KRW. No tool can place orders."""
+Stock codes are 6 characters, e.g. 005930 (Samsung Electronics). A stock name is accepted where a code is
+expected when exactly one listing matches it (the result says resolved_from); otherwise use search_stock.
+Every result has data.source: live, cache, stale (upstream failed, older data; cache_age_s says how old),
+sample (upstream failed: placeholder: true, no figures, NOT a real quote), simulated (sandbox market, NOT
+real) or calendar (get_market_status: computed from the KRX calendar and the clock, not from Kiwoom).
+Tell the user when data is not live. A failed call has success false and says what failed: never fill in
+a number yourself. Prices are in KRW; previous_close is the previous day's close. No tool can place orders."""
+
+#: Sources that mean upstream failed and the call answered anyway: logged and counted as ``fallback``.
+FALLBACK_SOURCES = frozenset({"stale", "sample"})
 
 
 def project_version() -> str:
@@ -67,15 +77,35 @@ class KiwoomMCPServer:
 
     @asynccontextmanager
     async def _lifespan(self, _server: FastMCP[Any]) -> AsyncIterator[dict[str, Any]]:
+        """Open the client, then issue the token in the background: the server answers at once.
+
+        Claude Desktop gives up on a slow stdio ``initialize`` and an orchestrator on a closed
+        port, so neither may wait for Kiwoom (a hanging one held both for ~30 s). A call that
+        comes first waits for the same token (one issue however many ask); ``/readyz`` says
+        when it is there. Opening sends nothing but still checks the keys, so bad settings
+        fail the start as before. At shutdown the connect is cancelled before the revoke.
+        """
         client = self.kiwoom_client
-        if await client.connect():
-            label = "시뮬레이션 데이터 (내장 샌드박스)" if client.simulated else "실제 데이터"
-            self.logger.info("키움 MCP 서버 준비 완료: %s 모드, %s", client.mode.value, label)
-        else:
-            self.logger.error("키움 API 연결 실패 (도구 호출 시 다시 시도합니다): %s", client.last_error)
+        await client.open()
+
+        async def connect() -> None:
+            try:
+                connected = await client.connect()
+            except Exception:
+                self.logger.exception("키움 API 연결 중 예상치 못한 에러")
+                return
+            if connected:
+                label = "시뮬레이션 데이터 (내장 샌드박스)" if client.simulated else "실제 데이터"
+                self.logger.info("키움 MCP 서버 준비 완료: %s 모드, %s", client.mode.value, label)
+            else:
+                self.logger.error("키움 API 연결 실패 (도구 호출 시 다시 시도합니다): %s", client.last_error)
+
+        connecting = asyncio.create_task(connect(), name="kiwoom-connect")
         try:
             yield {}
         finally:
+            connecting.cancel()
+            await asyncio.wait([connecting])  # never re-raises: a cancelled shutdown stays cancelled
             revoked = await client.close()
             self.logger.info("키움 MCP 서버 종료%s", ": 접근토큰 폐기" if revoked else "")
 
@@ -87,7 +117,7 @@ class KiwoomMCPServer:
             data = await call()
             source = str(data.get("source"))
             result = envelope.success(data, label)
-            outcome = "success"
+            outcome = "fallback" if source in FALLBACK_SOURCES else "success"
         except InvalidInputError as exc:
             result = envelope.failure(str(exc), f"{label} 실패: 잘못된 입력 ({exc.field})")
             outcome = "invalid_input"
@@ -175,7 +205,7 @@ class KiwoomMCPServer:
             get_market_status,
         )
         for fn in tools:
-            self.fastmcp.tool(fn, annotations=READ_ONLY, output_schema=envelope.OUTPUT_SCHEMA)
+            self.fastmcp.tool(fn, annotations=READ_ONLY, output_schema=OUTPUT_SCHEMAS[fn.__name__])
         parameters = {fn.__name__: list(inspect.signature(fn).parameters) for fn in tools}
         self.fastmcp.add_middleware(ArgumentErrors(self._reject, parameters))
 
@@ -191,7 +221,9 @@ class KiwoomMCPServer:
 
         On SIGTERM uvicorn stops accepting, gives in-flight calls ``shutdown_timeout_s`` to
         finish, cancels what is left (open MCP streams would otherwise hold the process),
-        then runs the lifespan shutdown, which revokes the Kiwoom token.
+        then runs the lifespan shutdown, which revokes the Kiwoom token. A port that cannot be
+        bound raises :class:`~kiwoom.errors.ConfigurationError` before the lifespan starts
+        (:mod:`kiwoom.mcp.listen`).
         """
         base = settings or ServerSettings()
         settings = base.model_copy(update={"transport": transport, "host": host, "port": port})
@@ -199,10 +231,15 @@ class KiwoomMCPServer:
         if settings.transport == "stdio":
             await self.fastmcp.run_async(transport="stdio", show_banner=False)
             return
-        app = build_http_app(self, settings)
-        client = self.kiwoom_client
-        data = "시뮬레이션 데이터 (내장 샌드박스)" if client.simulated else "실제 데이터"
-        logger.info(
-            "키움 MCP 서버 시작: http://%s:%d%s (%s 모드, %s)", host, port, settings.path, client.mode.value, data
-        )
-        await uvicorn.Server(uvicorn_config(app, settings)).serve()
+        # uvicorn binds only after the lifespan has connected: bind first, so a busy port fails before any token.
+        listener = bind_listener(host, port)
+        try:
+            app = build_http_app(self, settings)
+            client = self.kiwoom_client
+            data = "시뮬레이션 데이터 (내장 샌드박스)" if client.simulated else "실제 데이터"
+            logger.info(
+                "키움 MCP 서버 시작: http://%s:%d%s (%s 모드, %s)", host, port, settings.path, client.mode.value, data
+            )
+            await uvicorn.Server(uvicorn_config(app, settings)).serve(sockets=[listener])
+        finally:
+            listener.close()

@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 
 from kiwoom.config import Settings
 from kiwoom.mcp.http_app import build_http_app, uvicorn_options
+from kiwoom.mcp.listen import check_port
 from kiwoom.mcp.server import KiwoomMCPServer
 from kiwoom.mcp.settings import ServerSettings
 
@@ -33,8 +34,12 @@ def create_worker_app() -> Starlette:
 
 
 def serve_workers(settings: ServerSettings) -> None:
-    """Run ``settings.workers`` processes on one port (uvicorn's supervisor), each building its own app."""
+    """Run ``settings.workers`` processes on one port (uvicorn's supervisor), each building its own app.
+
+    A busy port raises :class:`~kiwoom.errors.ConfigurationError` before any worker starts.
+    """
     settings.check_exposure()
+    check_port(settings.host, settings.port)
     client_settings = Settings()
     if client_settings.storage_backend() != "redis":
         logger.warning(

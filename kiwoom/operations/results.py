@@ -102,7 +102,7 @@ def stock_info(body: dict[str, Any], requested_code: str, listing: dict[str, Any
         "settlement_month": _s(body, "setl_mm") or None,
         "face_value": _int(body, "fav"),
         "market_cap_krw": mac * 100_000_000 if mac is not None else None,
-        "listed_shares_thousands": _int(body, "flo_stk"),
+        "listed_shares": _listed_shares(body, listing),
         "per": _float(body, "per"),
         "eps": _int(body, "eps"),
         "roe": _float(body, "roe"),
@@ -116,8 +116,27 @@ def stock_info(body: dict[str, Any], requested_code: str, listing: dict[str, Any
     }
 
 
+def _listed_shares(body: dict[str, Any], listing: dict[str, Any] | None) -> int | None:
+    """Listed shares in shares, as every tool counts them.
+
+    ka10099's ``listCount`` is exact (unit: 1 share); ka10001's ``flo_stk`` (상장주식) comes
+    in thousands. The listing's count is used when there is one, so that ``get_stock_info``
+    and ``search_stock`` report the same number; otherwise ``flo_stk`` × 1000.
+    """
+    exact = (listing or {}).get("listed_shares")
+    if isinstance(exact, int):
+        return exact
+    thousands = _int(body, "flo_stk")
+    return thousands * 1000 if thousands is not None else None
+
+
 def listing_row(row: dict[str, Any], market: str) -> dict[str, Any] | None:
-    """A ka10099 row (camelCase) as a search entry; None for rows without a code."""
+    """A ka10099 row (camelCase) as a search entry; None for rows without a code.
+
+    ``lastPrice`` is 전일종가 in Kiwoom's specification, the previous close, so it is named
+    ``previous_close`` as in :func:`quote` (where it is ka10001's ``base_pric``): a field
+    called "last price" would read as the current price and disagree with get_stock_price.
+    """
     code = _s(row, "code").strip()
     if not code:
         return None
@@ -126,7 +145,7 @@ def listing_row(row: dict[str, Any], market: str) -> dict[str, Any] | None:
         "name": _s(row, "name").strip(),
         "market": _s(row, "marketName").strip() or market,
         "sector": _s(row, "upName").strip() or None,
-        "last_price": _price(row, "lastPrice"),
+        "previous_close": _price(row, "lastPrice"),
         "listed_shares": _int(row, "listCount"),
     }
 

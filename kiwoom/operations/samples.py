@@ -1,9 +1,13 @@
 """The seed's sample data: what a call returns when Kiwoom cannot answer and nothing is cached.
 
-The numbers are the seed's placeholders (price 50,000, change +500 ...), never real data:
-every sample carries ``source: "sample"`` and the seed's ``note`` so that neither a person
-nor a model can take it for a quote. Lists (bars, levels, search results) are empty rather
-than invented.
+Served only where the fallback policy allows it (the default on the sandbox, a fake on a
+URL and the lab; on a real or mock account only with ``KIWOOM_FALLBACK=sample``). It keeps
+the seed's shape, ``source: "sample"`` and ``note``, and adds ``placeholder: true``, a flag
+no reader can miss. The seed's invented figures (price 50,000, change +500, balance
+10,000,000 ...) are gone: an assistant reads results literally, and a plausible number is
+repeated as a quote whatever label stands beside it, so every figure is ``None`` and lists
+(bars, levels, search results) are empty. The keys stay, so code written against the
+seed's shape still finds them.
 """
 
 from __future__ import annotations
@@ -18,15 +22,20 @@ def sample_quote(stock_code: str) -> dict[str, Any]:
     return {
         "stock_code": stock_code,
         "name": None,
-        "price": 50000,
-        "change": 500,
-        "change_rate": 1.0,
-        "volume": 1000000,
+        "price": None,
+        "change": None,
+        "change_rate": None,
+        "volume": None,
+        "placeholder": True,  # each quote of a batch too: it may be quoted on its own
     }
 
 
 def sample_for(operation: str, params: dict[str, Any]) -> dict[str, Any]:
-    """The placeholder result of ``operation`` called with ``params``."""
+    """The placeholder result of ``operation`` called with ``params``, flagged ``placeholder: true``."""
+    return {**_sample_shape(operation, params), "placeholder": True}
+
+
+def _sample_shape(operation: str, params: dict[str, Any]) -> dict[str, Any]:
     code = str(params.get("stock_code", ""))
     if operation == "get_stock_price":
         return sample_quote(code)
@@ -52,9 +61,9 @@ def sample_for(operation: str, params: dict[str, Any]) -> dict[str, Any]:
     if operation == "get_account_info":
         return {
             "account_no": params.get("account_no"),
-            "balance": 10000000,
-            "total_value": 50000000,
-            "profit_loss": 5000000,
+            "balance": None,
+            "total_value": None,
+            "profit_loss": None,
             "holdings": [],
         }
     return {}

@@ -35,3 +35,13 @@ def rank_matches(listing: list[dict[str, Any]], query: str) -> list[dict[str, An
         scored.append((rank, code, {**entry, "english_name": english or None}))
     scored.sort(key=lambda item: (item[0], item[1]))
     return [entry for _, _, entry in scored]
+
+
+def is_exact_name(match: dict[str, Any], query: str) -> bool:
+    """Whether ``query`` is a match's Korean or English name, ignoring case and spaces.
+
+    Such a match ranks first in :func:`rank_matches`; name resolution needs to tell it from
+    the prefixes ranked beside it ("카카오" is a listing and the start of "카카오게임즈").
+    """
+    needle = _fold(query)
+    return needle in (_fold(match["name"]), _fold(match.get("english_name") or ""))

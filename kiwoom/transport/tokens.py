@@ -22,10 +22,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 import httpx2
 
-from kiwoom.errors import KiwoomError, KiwoomResponseError
+from kiwoom.errors import BreakerOpenError, KiwoomError, KiwoomResponseError
 from kiwoom.state.memory import MemoryTokenStore
 from kiwoom.state.protocols import Presence, TokenStore
 from kiwoom.transport.http import post_json
@@ -33,6 +34,24 @@ from kiwoom.transport.protocol import REVOKE_PATH, TOKEN_PATH
 from krx.calendar import KST
 
 logger = logging.getLogger("kiwoom.transport.tokens")
+
+
+class SendGate(Protocol):
+    """Asked right before a request is sent: the token issue here, each TR in :mod:`kiwoom.transport.tr`.
+
+    The client passes its circuit breaker, so that while an outage holds it open no request
+    goes out, a token request included: against a dead host it would only wait out a timeout.
+    """
+
+    async def is_open(self) -> bool:
+        """True when requests must not be sent now."""
+
+
+class AlwaysSend:
+    """A gate that never stops a request (for tools and tests without a breaker)."""
+
+    async def is_open(self) -> bool:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +91,10 @@ class TokenManager:
         issue_timeout_s: float = 30.0,
         presence: Presence | None = None,
         heartbeat_s: float = 0.0,
+        gate: SendGate | None = None,
     ) -> None:
         self._http = http
+        self._gate: SendGate = gate if gate is not None else AlwaysSend()
         self._app_key = app_key
         self._secret_key = secret_key
         self._clock = clock
@@ -186,6 +207,8 @@ class TokenManager:
         await self._store.discard(rejected.value)
 
     async def _issue(self) -> AccessToken:
+        if await self._gate.is_open():
+            raise BreakerOpenError()
         body = {"grant_type": "client_credentials", "appkey": self._app_key, "secretkey": self._secret_key}
         reply = await post_json(self._http, TOKEN_PATH, body, api_id="au10001")
         value = reply.body.get("token")

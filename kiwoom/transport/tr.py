@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any
 
 import httpx2
 
@@ -29,27 +29,9 @@ from kiwoom.observe import ClientObserver
 from kiwoom.transport.http import Reply, post_json
 from kiwoom.transport.pacing import PacingCancelledError, RatePacer
 from kiwoom.transport.protocol import TR_PATHS
-from kiwoom.transport.tokens import TokenManager
+from kiwoom.transport.tokens import AlwaysSend, SendGate, TokenManager
 
 logger = logging.getLogger("kiwoom.transport")
-
-
-class SendGate(Protocol):
-    """Asked right before each request is sent (and while waiting for the rate budget).
-
-    The client passes its circuit breaker here, so that retries and pages queued behind
-    the rate limit do not go out once an outage has opened the breaker.
-    """
-
-    async def is_open(self) -> bool:
-        """True when requests must not be sent now."""
-
-
-class AlwaysSend:
-    """A gate that never stops a request (for tools and tests without a breaker)."""
-
-    async def is_open(self) -> bool:
-        return False
 
 
 def outcome_label(exc: KiwoomError) -> str:

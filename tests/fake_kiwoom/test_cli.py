@@ -47,3 +47,10 @@ def test_token_over_a_real_socket() -> None:
         assert response.status_code == 200
         assert response.json()["return_code"] == 0
         assert response.json()["token"]
+
+
+def test_a_port_out_of_range_is_an_argument_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["--port", "70000"])
+    assert exited.value.code == 2
+    assert "--port" in capsys.readouterr().err.strip().splitlines()[-1]

@@ -146,7 +146,7 @@ async def test_market_status_needs_no_upstream(h: Harness) -> None:
 
 async def test_invalid_input_never_reaches_upstream(h: Harness) -> None:
     with pytest.raises(InvalidInputError, match="stock_code"):
-        await h.client.get_stock_price("삼성")
+        await h.client.get_stock_price("A005930")  # a mistyped code; a name would read the listing
     with pytest.raises(InvalidInputError, match="days"):
         await h.client.get_stock_history("005930", days=0)
     with pytest.raises(InvalidInputError, match="interval"):

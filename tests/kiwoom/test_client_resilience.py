@@ -38,7 +38,8 @@ async def test_outage_without_cache_gives_flagged_sample_data() -> None:
         quote = await h.client.get_stock_price("005930")
         assert quote["source"] == "sample"
         assert quote["note"] == "샘플 데이터 (API 호출 실패)"
-        assert quote["price"] == 50000
+        assert quote["placeholder"] is True
+        assert quote["price"] is None  # a placeholder carries no figure to mistake for a quote
         assert quote["attempts"] == 3
         assert "503" in quote["fallback_reason"]
 

@@ -53,7 +53,12 @@ def test_an_invalid_file_exits_2_naming_the_file_and_the_path(
 
 def test_a_bad_set_option_exits_2_before_running(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "scenarios/happy_path.yaml", "--set", "KIWOOM_MAX_RETRIES=0"]) == 2
-    assert "max_retries" in capsys.readouterr().err
+    assert "KIWOOM_MAX_RETRIES" in capsys.readouterr().err
+
+
+def test_a_bad_set_value_is_one_line_naming_the_variable_and_the_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "scenarios/happy_path.yaml", "--set", "KIWOOM_TIMEOUT=abc"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == ["--set KIWOOM_TIMEOUT='abc': 숫자여야 합니다"]
 
 
 def test_list_shows_every_catalog_scenario(capsys: pytest.CaptureFixture[str]) -> None:

@@ -27,11 +27,21 @@ class McpHarness:
     mcp: Client[Any]
     admin: httpx2.AsyncClient
     app: Starlette
+    time: FakeTime
 
     async def upstream_count(self) -> int:
         """TR requests the fake has journalled (token requests left out): what a call cost upstream."""
         entries = self.app.state.journal.entries()
         return sum(1 for e in entries if e.api_id and not str(e.api_id).startswith("au"))
+
+    async def requests_of(self, api_id: str) -> int:
+        """Requests of one TR the fake has journalled (``ka10001``: quotes asked for)."""
+        return sum(1 for e in self.app.state.journal.entries() if e.api_id == api_id)
+
+    async def set_scenario(self, text: str) -> None:
+        """Load a scenario (YAML) into the running fake."""
+        response = await self.admin.put("/__admin/scenario", content=text)
+        assert response.status_code == 200, response.text
 
     async def call(self, tool: str, **arguments: Any) -> tuple[bool, dict[str, Any]]:
         result = await self.mcp.call_tool(tool, arguments, raise_on_error=False)
@@ -58,4 +68,4 @@ async def open_harness() -> AsyncIterator[McpHarness]:
         httpx2.AsyncClient(transport=transport, base_url="http://fake-kiwoom") as admin,
         Client(server.fastmcp) as mcp,
     ):
-        yield McpHarness(server, mcp, admin, app)
+        yield McpHarness(server, mcp, admin, app, t)

@@ -131,14 +131,16 @@ async def test_input_schema_publishes_the_rules(mh: McpHarness) -> None:
     schemas = {t.name: t.input_schema for t in await mh.mcp.list_tools()}
     code = schemas["get_stock_price"]["properties"]["stock_code"]
     assert code["type"] == "string"
-    assert code["pattern"] == validation.STOCK_CODE_PATTERN
+    code_form, name_form = code["anyOf"]
+    assert code_form["pattern"] == validation.STOCK_CODE_PATTERN
+    assert (name_form["minLength"], name_form["maxLength"]) == (1, validation.MAX_QUERY_LENGTH)
     history = schemas["get_stock_history"]["properties"]
     assert history["days"]["type"] == "integer"
     assert (history["days"]["minimum"], history["days"]["maximum"]) == (1, validation.MAX_DAILY_DAYS)
     assert history["interval"]["enum"] == list(validation.INTERVALS)
     codes = schemas["get_stock_prices"]["properties"]["stock_codes"]
     assert (codes["minItems"], codes["maxItems"]) == (1, validation.MAX_BATCH_CODES)
-    assert codes["items"]["pattern"] == validation.STOCK_CODE_PATTERN
+    assert codes["items"]["anyOf"][0]["pattern"] == validation.STOCK_CODE_PATTERN
     query = schemas["search_stock"]["properties"]["query"]
     assert (query["minLength"], query["maxLength"]) == (1, validation.MAX_QUERY_LENGTH)
     for schema in schemas.values():

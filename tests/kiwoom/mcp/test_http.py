@@ -60,7 +60,7 @@ async def test_sdk_client_lists_and_calls_every_tool(open_url: str) -> None:
             assert isinstance(result.structured_content, dict)
             assert result.structured_content["success"] is True
             # search_stock reads the ka10099 listing that get_stock_info already loaded: "cache".
-            assert result.structured_content["data"]["source"] in {"simulated", "live", "cache"}
+            assert result.structured_content["data"]["source"] in {"simulated", "live", "cache", "calendar"}
 
 
 @pytest.mark.anyio

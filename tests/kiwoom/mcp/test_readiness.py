@@ -7,6 +7,7 @@ so "30 seconds later" costs no wall time.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,6 +74,10 @@ def served(fake: Starlette) -> Iterator[Probe]:
     client = KiwoomClient(settings, transport=httpx2.ASGITransport(app=fake), monotonic=t.clock)
     app = build_http_app(KiwoomMCPServer(client), ServerSettings(_env_file=None))
     with TestClient(app, base_url="http://127.0.0.1") as http:
+        # The start-up connect runs in the background: counts start once it has ended, either way.
+        deadline = time.monotonic() + 10
+        while not client.is_connected and client.last_error is None and time.monotonic() < deadline:
+            time.sleep(0.005)
         yield Probe(http, client, fake, t)
 
 

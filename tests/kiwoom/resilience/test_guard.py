@@ -93,7 +93,7 @@ async def test_exhausted_retries_fall_back_to_sample_data_with_the_attempt_count
     t = FakeTime()
     guard, _ = make_guard(t)
     result = await run(guard, Script(http_503(), http_503(), http_503()))
-    assert (result["source"], result["attempts"], result["price"]) == ("sample", 3, 50000)
+    assert (result["source"], result["attempts"], result["placeholder"]) == ("sample", 3, True)
     assert result["note"] == "샘플 데이터 (API 호출 실패)"
 
 
