@@ -14,9 +14,11 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+
+from kiwoom.state.redis import RedisLink
 
 DEFAULT_URL = "redis://127.0.0.1:6379/15"
 
@@ -73,3 +75,16 @@ def private_redis(port: int) -> Iterator[subprocess.Popen[bytes]]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@contextlib.asynccontextmanager
+async def namespaced_link() -> AsyncIterator[RedisLink]:
+    """A link to the shared Redis under a fresh namespace, wiped and closed afterwards (even on failure)."""
+    link = RedisLink(shared_redis_url(), namespace=namespace())
+    try:
+        yield link
+    finally:
+        keys = [k async for k in link.redis.scan_iter(f"{link.namespace}:*")]
+        if keys:
+            await link.redis.delete(*keys)
+        await link.close()

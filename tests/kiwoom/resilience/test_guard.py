@@ -11,7 +11,6 @@ import pytest
 from kiwoom.errors import (
     BreakerOpenError,
     EmptyResponseError,
-    KiwoomError,
     KiwoomHTTPError,
     RateLimitError,
     RetriesExhausted,
@@ -22,24 +21,11 @@ from kiwoom.resilience.guard import Guard, GuardConfig
 from kiwoom.resilience.retry import RetryPolicy
 from kiwoom.state.memory import MemoryBreaker, MemoryResultStore
 from tests.support.clock import FakeTime
+from tests.support.scripted import Script
 
 pytestmark = pytest.mark.anyio
 
 Data = dict[str, Any]
-
-
-class Script:
-    """A load that fails with the scripted errors in turn, then answers; counts its calls."""
-
-    def __init__(self, *failures: KiwoomError) -> None:
-        self.failures = list(failures)
-        self.calls = 0
-
-    async def __call__(self) -> Data:
-        self.calls += 1
-        if self.failures:
-            raise self.failures.pop(0)
-        return {"price": 70000, "source": "live"}
 
 
 def make_guard(t: FakeTime, *, failures: int = 5, **config: Any) -> tuple[Guard, MemoryBreaker]:

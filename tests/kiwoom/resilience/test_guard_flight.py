@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from kiwoom.errors import KiwoomError, KiwoomHTTPError
+from kiwoom.errors import KiwoomHTTPError
 from kiwoom.resilience.breaker import CircuitBreaker
 from kiwoom.resilience.cache import cache_key
 from kiwoom.resilience.flight import FLIGHT_POLL_S
@@ -25,27 +25,14 @@ from kiwoom.state.memory import MemoryBreaker, MemoryResultStore
 from kiwoom.state.protocols import Data, ResultStore, StoredResult
 from kiwoom.state.redis import RedisLink, RedisResultStore
 from tests.support.clock import FakeTime
-from tests.support.redis import namespace, shared_redis_url
+from tests.support.redis import namespaced_link
+from tests.support.scripted import Script
 
 pytestmark = pytest.mark.anyio
 
 OPERATION = "get_stock_price"
 PARAMS = {"stock_code": "005930"}
 KEY = cache_key(OPERATION, PARAMS)
-
-
-class Script:
-    """A load that fails with the scripted errors in turn, then answers; counts its calls."""
-
-    def __init__(self, *failures: KiwoomError) -> None:
-        self.failures = list(failures)
-        self.calls = 0
-
-    async def __call__(self) -> Data:
-        self.calls += 1
-        if self.failures:
-            raise self.failures.pop(0)
-        return {"price": 70000, "source": "live"}
 
 
 class Gated:
@@ -87,14 +74,8 @@ class Vanished:
 
 @pytest.fixture
 async def link() -> AsyncIterator[RedisLink]:
-    shared = RedisLink(shared_redis_url(), namespace=namespace())
-    try:
+    async with namespaced_link() as shared:
         yield shared
-    finally:
-        keys = [k async for k in shared.redis.scan_iter(f"{shared.namespace}:*")]
-        if keys:
-            await shared.redis.delete(*keys)
-        await shared.close()
 
 
 def shared_store(link: RedisLink) -> RedisResultStore:

@@ -12,21 +12,15 @@ from kiwoom.state.degrading import DegradingResultStore, StorageHealth
 from kiwoom.state.memory import MemoryResultStore
 from kiwoom.state.redis import RedisLink, RedisResultStore
 from kiwoom_lab.loopback import free_port
-from tests.support.redis import namespace, shared_redis_url
+from tests.support.redis import namespaced_link
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
 async def link() -> AsyncIterator[RedisLink]:
-    shared = RedisLink(shared_redis_url(), namespace=namespace())
-    try:
+    async with namespaced_link() as shared:
         yield shared
-    finally:
-        keys = [k async for k in shared.redis.scan_iter(f"{shared.namespace}:*")]
-        if keys:
-            await shared.redis.delete(*keys)
-        await shared.close()
 
 
 @pytest.fixture

@@ -8,28 +8,13 @@ and are marked ``realtime``; the others record everything well inside a 30 s win
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 
 import pytest
 
 from kiwoom.state.redis import RedisBreaker, RedisLink
-from tests.support.redis import namespace, shared_redis_url
+from tests.support.redis import namespaced_link
 
 pytestmark = pytest.mark.anyio
-
-
-@contextlib.asynccontextmanager
-async def redis_link() -> AsyncIterator[RedisLink]:
-    """A link under a fresh namespace, which is wiped and closed afterwards."""
-    link = RedisLink(shared_redis_url(), namespace=namespace())
-    try:
-        yield link
-    finally:
-        keys = [k async for k in link.redis.scan_iter(f"{link.namespace}:*")]
-        if keys:
-            await link.redis.delete(*keys)
-        await link.close()
 
 
 def shared(
@@ -58,7 +43,7 @@ async def record(breaker: RedisBreaker, pattern: str) -> None:
 
 
 async def test_a_total_outage_opens_it_at_the_minimum_number_of_requests() -> None:
-    async with redis_link() as link:
+    async with namespaced_link() as link:
         changes: list[tuple[str, str]] = []
         breaker = shared(link, min_requests=5, changes=changes)
         await record(breaker, "xxxx")
@@ -69,14 +54,14 @@ async def test_a_total_outage_opens_it_at_the_minimum_number_of_requests() -> No
 
 
 async def test_thirty_percent_failures_keep_it_closed() -> None:
-    async with redis_link() as link:
+    async with namespaced_link() as link:
         breaker = shared(link)
         await record(breaker, "..x" * 20)
         assert not await breaker.is_open()
 
 
 async def test_a_run_of_failures_among_many_successes_keeps_it_closed() -> None:
-    async with redis_link() as link:
+    async with namespaced_link() as link:
         breaker = shared(link, min_requests=5)
         await record(breaker, "." * 20 + "xxxxxx")
         snap = await breaker.snapshot()
@@ -84,7 +69,7 @@ async def test_a_run_of_failures_among_many_successes_keeps_it_closed() -> None:
 
 
 async def test_a_failure_rate_at_the_threshold_opens_it() -> None:
-    async with redis_link() as link:
+    async with namespaced_link() as link:
         breaker = shared(link)
         await record(breaker, ".....xxxx")
         assert not await breaker.is_open()
@@ -93,7 +78,7 @@ async def test_a_failure_rate_at_the_threshold_opens_it() -> None:
 
 
 async def test_a_success_never_opens_it() -> None:
-    async with redis_link() as link:
+    async with namespaced_link() as link:
         breaker = shared(link, min_requests=5)
         await record(breaker, "xxx..")
         assert not await breaker.is_open()
@@ -102,7 +87,7 @@ async def test_a_success_never_opens_it() -> None:
 
 
 async def test_a_late_success_while_open_does_not_close_it() -> None:
-    async with redis_link() as link:
+    async with namespaced_link() as link:
         changes: list[tuple[str, str]] = []
         breaker = shared(link, changes=changes)
         await record(breaker, "xxxxx.")
@@ -112,7 +97,7 @@ async def test_a_late_success_while_open_does_not_close_it() -> None:
 
 async def test_workers_share_one_window() -> None:
     """Failures seen by different workers add up: together they are one client of Kiwoom."""
-    async with redis_link() as link:
+    async with namespaced_link() as link:
         first, second = shared(link), shared(link)
         await record(first, "xx")
         await record(second, "xx")
@@ -122,7 +107,7 @@ async def test_workers_share_one_window() -> None:
 
 @pytest.mark.realtime
 async def test_outcomes_older_than_the_window_no_longer_count() -> None:
-    async with redis_link() as link:
+    async with namespaced_link() as link:
         breaker = shared(link, min_requests=5, window_s=0.5)
         await record(breaker, "xxxx")
         await asyncio.sleep(0.6)
@@ -133,7 +118,7 @@ async def test_outcomes_older_than_the_window_no_longer_count() -> None:
 
 @pytest.mark.realtime
 async def test_probe_success_closes_with_an_empty_window() -> None:
-    async with redis_link() as link:
+    async with namespaced_link() as link:
         breaker = shared(link, cooldown_s=1.0)  # also the probe's lease: long enough on a busy machine
         await record(breaker, "xxxxx")
         await asyncio.sleep(1.1)
@@ -146,7 +131,7 @@ async def test_probe_success_closes_with_an_empty_window() -> None:
 
 @pytest.mark.realtime
 async def test_probe_failure_reopens_it() -> None:
-    async with redis_link() as link:
+    async with namespaced_link() as link:
         breaker = shared(link, cooldown_s=1.0)  # also the probe's lease: long enough on a busy machine
         await record(breaker, "xxxxx")
         await asyncio.sleep(1.1)
@@ -158,7 +143,7 @@ async def test_probe_failure_reopens_it() -> None:
 @pytest.mark.realtime
 async def test_a_late_failure_does_not_extend_the_shared_cooldown() -> None:
     """A request already in flight when the breaker opened may fail late; that must not push the probe back."""
-    async with redis_link() as link:
+    async with namespaced_link() as link:
         breaker = shared(link, min_requests=2, cooldown_s=1.0)
         await breaker.record_failure()
         await breaker.record_failure()
