@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ from typing import IO, Any
 
 import httpx2
 
-from kiwoom_lab.loopback import free_port, silent_upstream
+from kiwoom_lab.loopback import child_env, free_port, silent_upstream, wait_until_ok
 
 INIT: dict[str, Any] = {
     "jsonrpc": "2.0",
@@ -37,11 +36,9 @@ INIT: dict[str, Any] = {
 }
 
 
-def child_env(upstream: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIWOOM_")}
-    if upstream is not None:
-        env["KIWOOM_BASE_URL"] = upstream
-    return env
+def upstream_env(upstream: str | None) -> dict[str, str]:
+    """The child's environment: no ``KIWOOM_*`` of ours, and ``upstream`` as its Kiwoom when given."""
+    return child_env() if upstream is None else child_env(KIWOOM_BASE_URL=upstream)
 
 
 def http_listen(upstream: str | None) -> dict[str, Any]:
@@ -50,17 +47,12 @@ def http_listen(upstream: str | None) -> dict[str, Any]:
     started = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-m", "kiwoom", "--port", str(port), "--log-level", "WARNING"],
-        env=child_env(upstream),
+        env=upstream_env(upstream),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        while True:
-            try:
-                if httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                time.sleep(0.05)
+        wait_until_ok(f"http://127.0.0.1:{port}/healthz", process=proc, timeout_s=120, interval_s=0.05)
         listen_s = time.monotonic() - started
         ready = httpx2.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code
         return {"listen_s": round(listen_s, 2), "readyz": ready}
@@ -84,7 +76,7 @@ def stdio_session(upstream: str | None, *, call: bool = True) -> dict[str, Any]:
     started = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-m", "kiwoom", "--transport", "stdio", "--log-level", "WARNING"],
-        env=child_env(upstream),
+        env=upstream_env(upstream),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -118,7 +110,7 @@ def demo_first_line(upstream: str | None) -> dict[str, Any]:
     started = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-u", "-m", "kiwoom.demo", "005930"],
-        env=child_env(upstream),
+        env=upstream_env(upstream),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -7,6 +7,8 @@ Public surface (everything else is private)::
         quote = await client.get_stock_price("005930")
 """
 
+from typing import TYPE_CHECKING, Any
+
 from kiwoom.base import BaseMCPClient
 from kiwoom.client import KiwoomClient
 from kiwoom.config import Mode, Settings
@@ -28,8 +30,10 @@ from kiwoom.errors import (
     StockNotFoundError,
     TokenExpiredError,
 )
-from kiwoom.mcp.server import KiwoomMCPServer
 from krx.calendar import KrxCalendar
+
+if TYPE_CHECKING:
+    from kiwoom.mcp.server import KiwoomMCPServer
 
 __version__ = "0.1.0"
 
@@ -58,3 +62,12 @@ __all__ = [
     "TokenExpiredError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``KiwoomMCPServer`` on first use: FastMCP takes ~2 s to import, and the client alone never needs it."""
+    if name == "KiwoomMCPServer":
+        from kiwoom.mcp.server import KiwoomMCPServer
+
+        return KiwoomMCPServer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

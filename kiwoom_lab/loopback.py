@@ -9,12 +9,14 @@ server must listen on a real socket:
   there (a dropped connection, a body cut short) and timeouts are real socket timeouts;
 * :func:`wait_until_ok`: poll a URL until it answers 200, for servers started as
   subprocesses, failing fast when the process dies instead of waiting out the deadline;
-* :func:`silent_upstream`: a port that never answers, past the TCP handshake or before it.
+* :func:`silent_upstream`: a port that never answers, past the TCP handshake or before it;
+* :func:`child_env`: the environment for such a subprocess, without the caller's ``KIWOOM_*``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 import time
@@ -39,6 +41,17 @@ class ServerNotReadyError(RuntimeError):
 
 class ServerExitedError(ServerNotReadyError):
     """The server's process exited before it answered 200: waiting longer cannot help."""
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """This process's environment without any ``KIWOOM_*`` variable, plus ``extra``.
+
+    A server or tool started for a test, a lesson or a benchmark must never pick up a
+    developer's real keys or settings: it runs on what the caller passes, and nothing else.
+    """
+    env = {name: value for name, value in os.environ.items() if not name.startswith("KIWOOM_")}
+    env.update(extra)
+    return env
 
 
 def loopback_url(port: int) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench.load.console import RunnerError, log
 from bench.load.plan import REPO
+from kiwoom_lab import loopback
 from kiwoom_lab.loopback import ServerExitedError, ServerNotReadyError, wait_until_ok
 
 START_TIMEOUT_S = 30.0
@@ -91,7 +92,7 @@ def processes() -> Iterator[Processes]:
 
 def child_env(extra: dict[str, str]) -> dict[str, str]:
     """This environment without any ``KIWOOM_*`` (reproducible runs, no real keys), plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIWOOM_")}
+    env = loopback.child_env()
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env.update(extra)
     return env

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,6 +39,7 @@ from bench.mcp_wire import (
     session_of,
     tool_call_body,
 )
+from kiwoom_lab import loopback
 from kiwoom_lab.loopback import free_port, loopback_url
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,7 +56,7 @@ def _result(envelope: dict[str, Any], *, is_error: bool = False) -> dict[str, An
 
 @pytest.mark.skipif(importlib.util.find_spec("locust") is None, reason="locust comes with the load extra (tox -e load)")
 def test_locustfile_imports_under_locust() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIWOOM_")}
+    env = loopback.child_env()
     listed = subprocess.run(
         [sys.executable, "-m", "locust", "-f", str(REPO / "bench" / "locustfile.py"), "--list"],
         cwd=REPO,

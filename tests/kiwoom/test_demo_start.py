@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from kiwoom_lab.loopback import silent_upstream
+from kiwoom_lab.loopback import child_env, silent_upstream
 
 pytestmark = [pytest.mark.socket, pytest.mark.realtime]
 
 
 def test_demo_names_the_host_within_5_s_although_upstream_hangs() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIWOOM_")}
     with silent_upstream() as upstream:
-        env["KIWOOM_BASE_URL"] = upstream
+        env = child_env(KIWOOM_BASE_URL=upstream)
         with subprocess.Popen(
             [sys.executable, "-m", "kiwoom.demo", "005930"],
             env=env,

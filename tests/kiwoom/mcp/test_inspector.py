@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kiwoom_lab.loopback import free_port, wait_until_ok
+from kiwoom_lab.loopback import child_env, free_port, wait_until_ok
 
 pytestmark = pytest.mark.socket
 
@@ -33,7 +33,7 @@ def inspector_path() -> str:
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIWOOM_")}
+    env = child_env()
     proc = subprocess.Popen(
         [sys.executable, "-m", "kiwoom", "--port", str(port), "--log-level", "WARNING"],
         env=env,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -11,23 +10,23 @@ import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
 
-from kiwoom_lab.loopback import free_port, wait_until_ok
+from kiwoom_lab.loopback import child_env, free_port, wait_until_ok
 from tests.support.mcp import INIT, MCP_HEADERS, PROTOCOL_VERSION
 
 pytestmark = pytest.mark.socket
 
 
-def child_env() -> dict[str, str]:
+def sandbox_env() -> dict[str, str]:
     """The parent environment without KIWOOM_* keys, so the child runs on the sandbox."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIWOOM_")}
-    env["KIWOOM_PAGE_DELAY_S"] = "0"
-    return env
+    return child_env(KIWOOM_PAGE_DELAY_S="0")
 
 
 @pytest.mark.anyio
 async def test_stdio_server_lists_tools_and_answers_a_call() -> None:
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "kiwoom", "--transport", "stdio", "--log-level", "WARNING"], env=child_env()
+        command=sys.executable,
+        args=["-m", "kiwoom", "--transport", "stdio", "--log-level", "WARNING"],
+        env=sandbox_env(),
     )
     async with Client(params) as client:
         listed = await client.list_tools()
@@ -42,7 +41,7 @@ def test_sigterm_with_an_open_session_exits_and_revokes_the_token() -> None:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "kiwoom", "--port", str(port)],
-        env=child_env(),
+        env=sandbox_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

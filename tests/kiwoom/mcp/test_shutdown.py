@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import signal
 import subprocess
@@ -16,7 +15,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from kiwoom_lab.loopback import free_port, wait_until_ok
+from kiwoom_lab.loopback import child_env, free_port, wait_until_ok
 from tests.support.live_mcp import call_tool, fake_with_fault, jsonrpc_messages, open_session
 
 # Each test starts the server as a subprocess: on a loaded 2-core machine the imports alone take seconds.
@@ -31,11 +30,9 @@ PRICE = call_tool("get_stock_price", {"stock_code": "005930"})
 def mcp_process(fake_url: str, **env: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """``kiwoom-mcp`` as users run it, against the fake on ``fake_url``."""
     port = free_port()
-    child_env = {k: v for k, v in os.environ.items() if not k.startswith("KIWOOM_")}
-    child_env.update(KIWOOM_BASE_URL=fake_url, KIWOOM_PAGE_DELAY_S="0", **env)
     proc = subprocess.Popen(
         [sys.executable, "-m", "kiwoom", "--port", str(port)],
-        env=child_env,
+        env=child_env(KIWOOM_BASE_URL=fake_url, KIWOOM_PAGE_DELAY_S="0", **env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -9,7 +9,6 @@ token request would hang for the whole read timeout (30 s).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from fastmcp import Client
 
 from kiwoom import KiwoomClient, Settings
 from kiwoom.mcp import KiwoomMCPServer
-from kiwoom_lab.loopback import free_port, silent_upstream
+from kiwoom_lab.loopback import child_env, free_port, silent_upstream
 from tests.kiwoom.mcp.harness import open_harness
 from tests.support.mcp import INIT
 
@@ -33,10 +32,8 @@ pytestmark = pytest.mark.socket
 BOUND_S = 10.0
 
 
-def child_env(upstream: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIWOOM_")}
-    env["KIWOOM_BASE_URL"] = upstream
-    return env
+def upstream_env(upstream: str) -> dict[str, str]:
+    return child_env(KIWOOM_BASE_URL=upstream)
 
 
 def first_reply(proc: subprocess.Popen[str], timeout_s: float) -> dict[str, Any]:
@@ -58,7 +55,7 @@ def test_stdio_initialize_answers_within_10_s_although_upstream_hangs() -> None:
         silent_upstream() as upstream,
         subprocess.Popen(
             [sys.executable, "-m", "kiwoom", "--transport", "stdio", "--log-level", "WARNING"],
-            env=child_env(upstream),
+            env=upstream_env(upstream),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -80,7 +77,7 @@ def test_http_port_answers_healthz_within_10_s_and_readyz_is_503_while_upstream_
     with silent_upstream() as upstream:
         proc = subprocess.Popen(
             [sys.executable, "-m", "kiwoom", "--port", str(port), "--log-level", "WARNING"],
-            env=child_env(upstream),
+            env=upstream_env(upstream),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -12,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kiwoom_lab.loopback import free_port, wait_until_ok
+from kiwoom_lab.loopback import child_env, free_port, wait_until_ok
 
 pytestmark = [pytest.mark.socket, pytest.mark.realtime, pytest.mark.timeout(120)]
 
@@ -20,8 +19,7 @@ pytestmark = [pytest.mark.socket, pytest.mark.realtime, pytest.mark.timeout(120)
 @pytest.fixture(scope="module")
 def workers_port() -> Iterator[int]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIWOOM_")}
-    env.update(KIWOOM_MCP_REQUEST_READ_TIMEOUT_S="1", KIWOOM_MCP_MAX_CONNECTIONS="1")
+    env = child_env(KIWOOM_MCP_REQUEST_READ_TIMEOUT_S="1", KIWOOM_MCP_MAX_CONNECTIONS="1")
     args = [sys.executable, "-m", "kiwoom", "--port", str(port), "--workers", "2", "--log-level", "WARNING"]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

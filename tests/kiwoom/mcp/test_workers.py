@@ -16,7 +16,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from kiwoom_lab.loopback import free_port, wait_until_ok
+from kiwoom_lab.loopback import child_env, free_port, wait_until_ok
 from tests.support.redis import namespace, private_redis, shared_redis_url
 
 pytestmark = pytest.mark.socket
@@ -51,8 +51,7 @@ def fake_kiwoom(rate: float) -> Iterator[str]:
 @contextlib.contextmanager
 def workers(count: int, fake_url: str, redis_url: str, **settings: str) -> Iterator[str]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIWOOM_")}
-    env.update(
+    env = child_env(
         KIWOOM_BASE_URL=fake_url,
         KIWOOM_REDIS_URL=redis_url,
         KIWOOM_REDIS_NAMESPACE=namespace(),
