@@ -34,6 +34,10 @@ restarts Redis and restarts the fake, then reports the longest stall, errors, 17
 issues and revokes per stretch between the faults, and peak RSS (``chaos-summary.json``);
 see ``bench/load/chaos.py``.
 
+Burst: ``--burst N`` times one isolated cold ``get_stock_price``, then N concurrent ones on N
+distinct codes (issue 13: Kiwoom paces each TR at 1 request/s), and counts the quote requests
+and 1700s the fake saw (``burst-summary.json``); see ``bench/load/burst.py``.
+
 This module is the command line; the work is done by the modules of ``bench/load/`` (the
 plan, the processes, the servers, locust, the probes of the fake and of our ``/metrics``,
 Redis, and the report), and the loopback helpers are ``kiwoom_lab/loopback.py``'s.
@@ -50,6 +54,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.load.burst import BurstOptions, burst_options, run_burst
 from bench.load.chaos import run_chaos
 from bench.load.chaos_figures import chaos_plan
 from bench.load.console import RunnerError, log
@@ -112,7 +117,14 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         help="--chaos only: the locust mix (default mixed; price_only with a short KIWOOM_CACHE_TTL keeps "
         "one flight after another going, so that faults hit flights in progress)",
     )  # fmt: skip
+    parser.add_argument(
+        "--burst", type=int, default=None, metavar="N",
+        help="N concurrent get_stock_price on N distinct codes after one isolated cold call; "
+        "writes burst-summary.json",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.burst is not None:
+        return burst_options(parser, args, _server_env(parser, args.env))
     if args.mix is not None and not args.chaos:
         parser.error("--mix goes with --chaos (the other runs choose the mix per run)")
     if args.chaos:
@@ -204,6 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"port {options.port} is taken: our server runs on {port} instead")
     if options.chaos:
         return run_chaos(options, port)
+    if isinstance(options, BurstOptions):
+        return run_burst(options, port, list(argv if argv is not None else sys.argv[1:]))
     if options.redis_url:
         try:
             check_redis(options.redis_url)

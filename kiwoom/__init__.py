@@ -13,6 +13,7 @@ from kiwoom.base import BaseMCPClient
 from kiwoom.client import KiwoomClient
 from kiwoom.config import Mode, Settings
 from kiwoom.errors import (
+    BatchFailedError,
     BreakerOpenError,
     ConfigurationError,
     EmptyResponseError,
@@ -24,6 +25,7 @@ from kiwoom.errors import (
     KiwoomResponseError,
     KiwoomTimeoutError,
     KiwoomTransportError,
+    QueueRefusedError,
     RateLimitError,
     RedisUnavailableError,
     RetriesExhausted,
@@ -39,6 +41,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BaseMCPClient",
+    "BatchFailedError",
     "BreakerOpenError",
     "ConfigurationError",
     "EmptyResponseError",
@@ -54,6 +57,7 @@ __all__ = [
     "KiwoomTransportError",
     "KrxCalendar",
     "Mode",
+    "QueueRefusedError",
     "RateLimitError",
     "RedisUnavailableError",
     "RetriesExhausted",

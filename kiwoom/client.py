@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -21,13 +22,15 @@ import httpx2
 from kiwoom import wiring
 from kiwoom.base import BaseMCPClient
 from kiwoom.config import Mode, Settings
-from kiwoom.errors import EmptyResponseError, InvalidInputError, KiwoomError
+from kiwoom.errors import InvalidInputError, KiwoomError
+from kiwoom.history import load_bars
 from kiwoom.listing import load_listing
 from kiwoom.observe import ClientObserver
 from kiwoom.operations import names, results, validation
 from kiwoom.operations.market_status import market_status
 from kiwoom.operations.search import rank_matches
-from kiwoom.operations.watchlist import watchlist_quotes
+from kiwoom.quotes import QuoteBook, send_batch
+from kiwoom.resilience.batch import QuoteBatcher
 from kiwoom.resilience.guard import Fallback
 from kiwoom.sandbox import sandbox_transport
 from kiwoom.transport.protocol import TR_PATHS
@@ -76,6 +79,8 @@ class KiwoomClient(BaseMCPClient):
         self._http: httpx2.AsyncClient | None = None
         self._tokens: TokenManager | None = None
         self._transport: TRTransport | None = None
+        self._batcher: QuoteBatcher | None = None
+        self.quotes = QuoteBook(self._guarded, self._quote_connection, self.guard, self._meta)
         self._account_no = ""
         self._opening = asyncio.Lock()
         self.last_error: str | None = None
@@ -126,6 +131,9 @@ class KiwoomClient(BaseMCPClient):
         self._stack = stack
         self._account_no = account_no
         self._tokens, self._transport = self._wiring.connection(self._http, app_key, app_secret, self.observer)
+        if self.settings.batch_quotes:
+            tr = self._transport
+            self._batcher = self._wiring.quote_batcher(app_key, lambda codes: send_batch(tr, codes))
 
     async def close(self) -> bool:
         """Revoke the token (au10002) and close the HTTP pool; safe to call twice.
@@ -147,6 +155,9 @@ class KiwoomClient(BaseMCPClient):
 
     async def _close_http(self) -> None:
         stack, self._stack = self._stack, None
+        batcher, self._batcher = self._batcher, None
+        if batcher is not None:
+            await batcher.close()
         if self._tokens is not None:
             await self._tokens.stop_heartbeat()  # a dropped manager must not renew its leases forever
         self._http = self._tokens = self._transport = None
@@ -164,6 +175,7 @@ class KiwoomClient(BaseMCPClient):
             auth_error=self.readiness.auth_error,
             shutting_down=self.guard.stopping.is_set(),
             storage=await self._wiring.storage.report(),
+            quote_batches=dataclasses.asdict(self._batcher.counts) if self._batcher else None,
             **(await self.guard.health()),
         )
         return report
@@ -198,6 +210,9 @@ class KiwoomClient(BaseMCPClient):
             raise InvalidInputError("api_id", f"지원하는 TR 중 하나여야 합니다: {', '.join(sorted(TR_PATHS))}")
         reply = await self.readiness.track((await self._tr()).request(api_id, body))
         return reply.body
+
+    async def _quote_connection(self) -> tuple[TRTransport, QuoteBatcher | None]:
+        return await self._tr(), self._batcher
 
     async def _tr(self) -> TRTransport:
         """The TR transport, connecting with the settings' keys on first use (once, however many calls ask)."""
@@ -254,27 +269,21 @@ class KiwoomClient(BaseMCPClient):
     # ------------------------------------------------------------------ the seed's methods
 
     async def get_stock_price(self, stock_code: str) -> dict[str, Any]:
-        """Current price, change and volume of one stock (ka10001); a unique stock name stands for its code."""
+        """Current price, change and volume of one stock; a unique stock name stands for its code.
+
+        Alone it asks ka10001; overlapping other lookups it joins their ka10095 batch (:mod:`kiwoom.quotes`).
+        """
         code, named = await self.resolve_names(stock_code, validation.stock_code)
-
-        async def load() -> dict[str, Any]:
-            reply = await (await self._tr()).request("ka10001", {"stk_cd": code})
-            return results.quote(reply.body, code)
-
-        return names.tagged(await self._guarded("get_stock_price", {"stock_code": code}, load), named)
+        return names.tagged(await self.quotes.one(code), named)
 
     async def get_stock_prices(self, stock_codes: list[str]) -> dict[str, Any]:
-        """Quotes of up to 100 stocks in one ka10095 request; unknown codes are listed apart.
+        """Quotes of up to 100 stocks, batched into ka10095; unknown and unavailable codes are listed apart.
 
-        When no code is known the call raises :class:`StockNotFoundError`: a verdict, never sample data.
+        Each code shares its cache entry and flight with :meth:`get_stock_price`. When no code
+        is known the call raises :class:`StockNotFoundError`: a verdict, never sample data.
         """
         codes, named = await self.resolve_names(stock_codes, validation.stock_codes, "stock_codes")
-
-        async def load() -> dict[str, Any]:
-            reply = await (await self._tr()).request("ka10095", {"stk_cd": "|".join(codes)})
-            return watchlist_quotes(reply.body, codes)
-
-        return names.tagged(await self._guarded("get_stock_prices", {"stock_codes": codes}, load), named)
+        return names.tagged(await self.quotes.many(codes), named)
 
     async def get_stock_info(self, stock_code: str) -> dict[str, Any]:
         """Name, market, sector and fundamentals (ka10001, market and sector from ka10099)."""
@@ -294,7 +303,7 @@ class KiwoomClient(BaseMCPClient):
         code, named = await self.resolve_names(stock_code, validation.stock_code)  # after the checks free of I/O
 
         async def load() -> dict[str, Any]:
-            bars, pages = await self._bars(code, chosen, wanted)
+            bars, pages = await load_bars(await self._tr(), code, chosen, wanted, self._now())
             return {
                 "stock_code": code,
                 "interval": chosen,
@@ -307,29 +316,6 @@ class KiwoomClient(BaseMCPClient):
 
         params = {"stock_code": code, "days": wanted, "interval": chosen}
         return names.tagged(await self._guarded("get_stock_history", params, load), named)
-
-    async def _bars(self, code: str, chosen: str, wanted: int) -> tuple[list[dict[str, Any]], int]:
-        tr = await self._tr()
-        if chosen == "day":
-            body = {"stk_cd": code, "base_dt": self._now().strftime("%Y%m%d"), "upd_stkpc_tp": "1"}
-            replies = await tr.pages(
-                "ka10081", body, enough=lambda ps: sum(len(results.daily_bars(p.body)) for p in ps) >= wanted
-            )
-            bars = [bar for p in replies for bar in results.daily_bars(p.body)][:wanted]
-        else:
-            body = {"stk_cd": code, "tic_scope": chosen.removesuffix("m"), "upd_stkpc_tp": "1"}
-
-            def dates(ps: list[Any]) -> set[str]:
-                return {bar["time"][:10] for p in ps for bar in results.minute_bars(p.body)}
-
-            replies = await tr.pages("ka10080", body, enough=lambda ps: len(dates(ps)) > wanted)
-            all_bars = [bar for p in replies for bar in results.minute_bars(p.body)]
-            keep = set(sorted({b["time"][:10] for b in all_bars}, reverse=True)[:wanted])
-            bars = [b for b in all_bars if b["time"][:10] in keep]
-        if not bars:
-            raise EmptyResponseError("ka10081" if chosen == "day" else "ka10080", f"{code} 차트 데이터 없음")
-        bars.reverse()
-        return bars, len(replies)
 
     async def get_orderbook(self, stock_code: str) -> dict[str, Any]:
         """Ten ask and ten bid levels with quantities (ka10004)."""

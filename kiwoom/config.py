@@ -69,6 +69,15 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(2, ge=1, description="Requests per api-id allowed back to back")
     page_delay_s: float = Field(0.2, ge=0, description="Pause between continuation pages (Kiwoom's examples)")
     max_pages: int = Field(20, ge=1, description="Upper bound of continuation pages for one call")
+    queue_max: int = Field(
+        100, ge=1, description="Requests one TR may have queued behind its rate limit in a worker; more are refused"
+    )
+    batch_quotes: bool = Field(
+        True, description="Merge concurrent single-code quote lookups into one ka10095 request (up to 100 codes)"
+    )
+    batch_gather_s: float = Field(
+        0.02, ge=0, le=1, description="How long a batch waits for more codes after the first one joins"
+    )
     listing_ttl_s: float = Field(86400.0, gt=0, description="How long the ka10099 stock listing is kept")
 
     max_retries: int = Field(3, ge=1, le=10, description="Attempts per call, first included (seed: 3)")

@@ -10,6 +10,8 @@ tell apart what may succeed on a second try from what never will::
     ├── KiwoomTransportError     no usable HTTP answer: connect/read failure or timeout
     │   └── KiwoomTimeoutError
     ├── BreakerOpenError         upstream was not asked: the circuit breaker is open
+    ├── QueueRefusedError        upstream was not asked: the TR's queue is full, or the turn comes too late
+    ├── BatchFailedError         the shared batch carrying a code failed in another worker
     ├── RetriesExhausted         every allowed attempt failed, or the call deadline left no room
     ├── RedisUnavailableError    shared state unreachable (caught in kiwoom.state.degrading only)
     ├── KiwoomHTTPError          an HTTP status with no Kiwoom envelope (5xx from a proxy ...)
@@ -63,6 +65,31 @@ class BreakerOpenError(KiwoomError):
 
     def __init__(self) -> None:
         super().__init__("서킷 브레이커 열림: API 호출 생략")
+
+
+class QueueRefusedError(KiwoomError):
+    """Upstream was not asked: the TR's queue is full, or this call's turn would come after its deadline.
+
+    Raised at once instead of waiting out the deadline, so the call falls back (stale data, or
+    the policy's answer) while the queued calls ahead of it keep their turns.
+    """
+
+    def __init__(self, api_id: str, reason: str) -> None:
+        self.api_id = api_id
+        self.reason = reason
+        super().__init__(f"요청 대기열 초과 ({api_id}): {reason}")
+
+
+class BatchFailedError(KiwoomError):
+    """The batch request that carried this call's code failed in another worker (told through Redis).
+
+    ``retryable`` is that worker's judgement of the original error, so the guard retries or
+    falls back exactly as it would have for the error itself.
+    """
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 class RetriesExhausted(KiwoomError):  # noqa: N818 - the seed-era name users and tests know

@@ -19,10 +19,12 @@ import httpx2
 from kiwoom.config import Settings
 from kiwoom.observe import ClientObserver
 from kiwoom.readiness import Readiness
+from kiwoom.resilience.batch import BatchConfig, QuoteBatcher, SendBatch
 from kiwoom.resilience.breaker import BreakerState, CircuitBreaker
 from kiwoom.resilience.guard import Guard, GuardConfig
 from kiwoom.resilience.retry import RetryPolicy
 from kiwoom.state.degrading import (
+    DegradingBatchQueue,
     DegradingBreaker,
     DegradingPresence,
     DegradingRateBudget,
@@ -32,12 +34,14 @@ from kiwoom.state.degrading import (
 )
 from kiwoom.state.memory import (
     DetachedTokenStore,
+    MemoryBatchQueue,
     MemoryBreaker,
     MemoryResultStore,
     MemoryTokenStore,
 )
-from kiwoom.state.protocols import BreakerStore, Presence, RateBudget, ResultStore, TokenStore
+from kiwoom.state.protocols import BatchQueue, BreakerStore, Presence, RateBudget, ResultStore, TokenStore
 from kiwoom.state.redis import (
+    RedisBatchQueue,
     RedisBreaker,
     RedisLink,
     RedisRateBudget,
@@ -52,6 +56,8 @@ from kiwoom.transport.tr import TRTransport
 
 #: The operation under which the ka10099 stock listing is cached (see ``KiwoomClient``).
 LISTING_OPERATION = "stock_listing"
+#: The TR that answers many codes' quotes in one request (see :mod:`kiwoom.resilience.batch`).
+BATCH_TR = "ka10095"
 
 ObserverRef = Callable[[], ClientObserver]
 
@@ -67,6 +73,17 @@ def pacing_config(settings: Settings) -> PacingConfig:
         burst=settings.rate_limit_burst,
         page_delay_s=settings.page_delay_s,
         max_pages=settings.max_pages,
+        queue_max=settings.queue_max,
+    )
+
+
+def batch_config(settings: Settings) -> BatchConfig:
+    """One batch per pacing interval of the batch TR; a code unanswered after a whole request's time is queued again."""
+    return BatchConfig(
+        window_s=pacing_config(settings).interval_s,
+        gather_s=settings.batch_gather_s,
+        max_waiting=settings.queue_max * 100,
+        requeue_s=settings.timeout + pacing_config(settings).interval_s + 1.0,
     )
 
 
@@ -100,6 +117,7 @@ class Storage:
     budget_for: Callable[[str], RateBudget]
     health: StorageHealth | None = None
     presence_for: Callable[[str], Presence | None] = lambda _key: None
+    batch_queue_for: Callable[[str], BatchQueue] = lambda _key: MemoryBatchQueue()
     heartbeat_s: float = 0.0  # renews the leases (worker registry, token users); 0: nothing to renew
 
     async def report(self) -> dict[str, Any]:
@@ -157,7 +175,13 @@ def build_storage(
 
     if settings.storage_backend() == "memory":
         breaker = local_breaker(settings, monotonic, _breaker_events(observer))
-        return Storage(MemoryResultStore(), MemoryBreaker(breaker), lambda _key: MemoryTokenStore(), local_budget)
+        return Storage(
+            MemoryResultStore(),
+            MemoryBreaker(breaker),
+            lambda _key: MemoryTokenStore(),
+            local_budget,
+            batch_queue_for=lambda _key: MemoryBatchQueue(clock=monotonic),
+        )
     assert settings.redis_url is not None
     link = RedisLink(
         settings.redis_url,
@@ -191,6 +215,10 @@ def build_storage(
         shared = RedisRateBudget(link, app_key, pacing.rate_per_s, pacing.burst)
         return DegradingRateBudget(shared, local_budget(app_key), health)
 
+    def batch_queue_for(app_key: str) -> BatchQueue:
+        local = MemoryBatchQueue(clock=monotonic)
+        return DegradingBatchQueue(RedisBatchQueue(link, app_key, BATCH_TR), local, health)
+
     return Storage(
         results=DegradingResultStore(
             RedisResultStore(link, wall=wall, stale_window_s=settings.stale_if_error_s), MemoryResultStore(), health
@@ -201,6 +229,7 @@ def build_storage(
         health=health,
         presence_for=presence_for,
         heartbeat_s=settings.worker_lease_s / 3,
+        batch_queue_for=batch_queue_for,
     )
 
 
@@ -234,7 +263,9 @@ class Wiring:
             heartbeat_s=self.storage.heartbeat_s,
             gate=self.storage.breaker,
         )
-        pacer = RatePacer(self.storage.budget_for(app_key), sleep=self.sleep)
+        pacer = RatePacer(
+            self.storage.budget_for(app_key), sleep=self.sleep, config=self.pacing, monotonic=self.monotonic
+        )
         transport = TRTransport(
             http,
             tokens,
@@ -246,6 +277,18 @@ class Wiring:
             observer=observer,
         )
         return tokens, transport
+
+    def quote_batcher(self, app_key: str, send: SendBatch) -> QuoteBatcher:
+        """The batcher of one app key's quote lookups, sending through ``send`` (see :mod:`kiwoom.resilience.batch`)."""
+        return QuoteBatcher(
+            self.storage.batch_queue_for(app_key),
+            send,
+            self.storage.breaker,
+            batch_config(self.settings),
+            owner=self.guard.owner,
+            monotonic=self.monotonic,
+            sleep=self.sleep,
+        )
 
 
 def build(

@@ -101,19 +101,36 @@ class StockPrice(QuoteFields, Provenance):
 
 
 class BatchQuote(QuoteFields):
-    """One quote of get_stock_prices."""
+    """One quote of get_stock_prices, with where this quote came from (entries may differ)."""
 
+    source: Source | None = Field(None, description=SOURCE_TEXT)
+    timestamp: str | None = Field(None, description=f"When this quote was fetched, {ISO_KST}")
+    cache_age_s: float | None = Field(None, description="Age of this cached quote, in seconds (cache or stale)")
+    fallback_reason: str | None = Field(None, description="Why this quote is stale (source stale only)")
     placeholder: bool | None = Field(None, description="True on a sample quote: no figure in it is real")
     resolved_from: str | None = Field(
         None, description="The stock name given for this entry, resolved to stock_code (absent for codes)"
     )
 
 
+class Unavailable(Schema):
+    """A code get_stock_prices could not quote, and why."""
+
+    stock_code: str = Field(description="The code as requested")
+    error: str = Field(description="Why no quote could be had (Korean, Kiwoom's error or the client's)")
+
+
 class StockPrices(Provenance):
-    """get_stock_prices: quotes of known codes, and the codes Kiwoom did not know."""
+    """get_stock_prices: quotes of known codes, and the codes Kiwoom did not know or could not quote.
+
+    source is the least fresh of the entries' sources (stale > cache > live)."""
 
     prices: list[BatchQuote] = Field(description="Quotes in the order asked, one per known code")
     not_found: list[str] = Field(description="Codes Kiwoom knows no stock for (no quote for them)")
+    unavailable: list[Unavailable] = Field(
+        default_factory=list,
+        description="Codes with neither a live nor a stale quote because Kiwoom failed (no quote for them)",
+    )
     count: int = Field(description="Number of quotes in prices")
 
 

@@ -65,6 +65,24 @@ def strip_venue(code: str) -> str:
     return code[1:] if len(code) == 7 and code[0] == "A" else code
 
 
+#: The fields of a quote (:func:`quote`), in order: one entry of get_stock_prices has these too.
+QUOTE_FIELDS = (
+    "stock_code",
+    "name",
+    "price",
+    "change",
+    "change_rate",
+    "sign",
+    "volume",
+    "open",
+    "high",
+    "low",
+    "previous_close",
+    "upper_limit",
+    "lower_limit",
+)
+
+
 def quote(body: dict[str, Any], requested_code: str) -> dict[str, Any]:
     """A price quote from a ka10001 body or a ka10095 row (the seed's get_stock_price shape)."""
     price = _price(body, "cur_prc")

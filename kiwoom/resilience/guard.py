@@ -41,10 +41,12 @@ from kiwoom.errors import (
 )
 from kiwoom.observe import ClientObserver
 from kiwoom.operations.samples import NOTE_EMPTY, NOTE_FAILED, sample_for
+from kiwoom.resilience.batch import SERVED_BY_BATCH
 from kiwoom.resilience.cache import CacheHit, ResponseCache, SingleFlight, cache_key
 from kiwoom.resilience.flight import WorkerFlight, deadline_passed
 from kiwoom.resilience.retry import RetryEvent, RetryPolicy, call_with_retry, is_retryable
 from kiwoom.state.protocols import BreakerStore, ResultStore, StoredResult
+from kiwoom.transport.pacing import CALL_DEADLINE
 
 logger = logging.getLogger("kiwoom.resilience")
 
@@ -165,6 +167,7 @@ class Guard:
             observer.cache(operation, "hit")
             return _finish(hit.value, started, source="cache", attempts=0, cache_age_s=hit.age_s)
         observer.cache(operation, "miss")
+        deadline_token = CALL_DEADLINE.set(deadline_at)  # the load's task inherits it: pacing lanes read it
         try:
             loaded, coalesced = await self.flight.do(key, lambda: self._resolve(operation, key, load, deadline_at))
         except LoadFailed as failed:
@@ -172,6 +175,8 @@ class Guard:
                 raise failed.error from None
             policy = fallback or self.config.fallback
             return await self._fallback(operation, params, key, failed, started=started, policy=policy)
+        finally:
+            CALL_DEADLINE.reset(deadline_token)
         if coalesced:
             observer.cache(operation, "coalesced")
         if loaded.shared_age_s is not None:
@@ -222,21 +227,30 @@ class Guard:
         return replace(self.config.retry, deadline_s=left) if left > 0 else None
 
     async def _load(self, operation: str, key: str, load: Callable[[], Awaitable[Data]], policy: RetryPolicy) -> Loaded:
-        """One upstream load with retries; records the verdict on the breaker and caches success."""
+        """One upstream load with retries; records the verdict on the breaker and caches success.
+
+        An attempt a shared batch answered (:data:`~kiwoom.resilience.batch.SERVED_BY_BATCH`)
+        records no verdict: the batch's sender recorded its one request's, and the breaker
+        judges requests, not the callers one request served.
+        """
         sent = 0
+        batched = False
 
         def on_retry(event: RetryEvent) -> None:
             self._observer().retry(operation, event.attempt, event.delay_s, event.cause)
 
         async def attempt() -> Data:
-            nonlocal sent
+            nonlocal sent, batched
             sent += 1
+            SERVED_BY_BATCH.set(False)
             try:
                 return await load()
             except BreakerOpenError:
                 sent -= 1  # stopped before sending: the breaker opened while this attempt waited
                 raise
             except KiwoomError as exc:
+                if SERVED_BY_BATCH.get():
+                    raise
                 # The breaker judges the failure rate of requests, not calls, so each failed attempt
                 # is one outcome (and the load's success below another: a load ends at its first
                 # success, recorded outside the attempt so the deadline cannot turn it into a
@@ -245,6 +259,8 @@ class Guard:
                 if is_retryable(exc) and not isinstance(exc, RateLimitError):
                     await self.breaker.record_failure()
                 raise
+            finally:
+                batched = SERVED_BY_BATCH.get()
 
         try:
             outcome = await call_with_retry(
@@ -259,7 +275,9 @@ class Guard:
                 stopping=self.stopping,
             )
         except RetriesExhausted as exc:
-            if isinstance(exc.__cause__, TimeoutError):
+            if batched:
+                await self.breaker.release_probe()
+            elif isinstance(exc.__cause__, TimeoutError):
                 await self.breaker.record_failure()  # the attempt the deadline cut short (a hang) failed too
             elif isinstance(exc.last_error, RateLimitError):
                 # Only 1700s, which are no verdict: a half-open probe must be let go, or the
@@ -267,7 +285,7 @@ class Guard:
                 await self.breaker.release_probe()
             raise LoadFailed(exc, sent) from exc
         except (KiwoomAPIError, EmptyResponseError) as exc:
-            await self.breaker.record_success()  # upstream answered: it is up, whatever it said
+            await (self.breaker.release_probe() if batched else self.breaker.record_success())  # upstream is up
             raise LoadFailed(exc, sent) from exc
         except KiwoomError as exc:
             await self.breaker.release_probe()
@@ -275,11 +293,22 @@ class Guard:
         except BaseException:
             await self.breaker.release_probe()
             raise
-        await self.breaker.record_success()
+        await (self.breaker.release_probe() if batched else self.breaker.record_success())
         ttl = self.config.ttl_for(operation)
         self.cache.set(key, outcome.value, ttl)
         await self.results.set(key, outcome.value, ttl)
         return Loaded(outcome.value, outcome.attempts)
+
+    async def give_up(
+        self, operation: str, params: dict[str, Any], error: KiwoomError, *, attempts: int, started: float
+    ) -> Data:
+        """The fallback of a call composed of other guarded calls that all failed (stale, sample or ``error``).
+
+        ``started`` is the call's ``time.perf_counter()`` start, for its ``latency_ms``.
+        """
+        failed = LoadFailed(error, attempts)
+        key = cache_key(operation, params)
+        return await self._fallback(operation, params, key, failed, started=started, policy=self.config.fallback)
 
     def _rate_limit_floor(self, exc: BaseException) -> float:
         return self.config.rate_limit_wait_s if isinstance(exc, RateLimitError) else 0.0

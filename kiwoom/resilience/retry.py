@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
 from kiwoom.errors import (
+    BatchFailedError,
     EmptyResponseError,
     InvalidInputError,
     KiwoomAPIError,
@@ -81,6 +82,8 @@ def is_retryable(exc: BaseException) -> bool:
     """True for failures a second try may fix; auth errors are not, the transport re-issues the token itself."""
     if isinstance(exc, KiwoomTransportError | RateLimitError):
         return True
+    if isinstance(exc, BatchFailedError):
+        return exc.retryable
     if isinstance(exc, KiwoomHTTPError):
         return exc.status_code >= 500
     if isinstance(exc, KiwoomAPIError):

@@ -15,7 +15,16 @@ from typing import Any, TypeVar
 
 from kiwoom.errors import RedisUnavailableError
 from kiwoom.state.memory import MemoryBreaker, MemoryRateBudget
-from kiwoom.state.protocols import BreakerStore, Data, RateBudget, ResultStore, StoredResult, TokenStore
+from kiwoom.state.protocols import (
+    BatchOutcome,
+    BatchQueue,
+    BreakerStore,
+    Data,
+    RateBudget,
+    ResultStore,
+    StoredResult,
+    TokenStore,
+)
 from kiwoom.state.redis.link import RedisLink
 from kiwoom.state.redis.workers import RedisWorkerRegistry
 from kiwoom.state.share import WorkerShare
@@ -224,3 +233,35 @@ class DegradingBreaker:
 
 async def _nothing() -> None:
     return None
+
+
+class DegradingBatchQueue:
+    """The workers' batch queue; while Redis is down this worker batches its own codes.
+
+    Codes queued in Redis before it failed are queued again by their waiters (see
+    :mod:`kiwoom.resilience.batch`), so a Redis outage delays them instead of losing them.
+    """
+
+    def __init__(self, primary: BatchQueue, fallback: BatchQueue, health: StorageHealth) -> None:
+        self._primary, self._fallback, self._health = primary, fallback, health
+
+    @property
+    def shared(self) -> bool:
+        return self._health.healthy
+
+    async def enqueue(self, code: str) -> int:
+        return await self._health.attempt(lambda: self._primary.enqueue(code), lambda: self._fallback.enqueue(code))
+
+    async def claim(self, owner: str, window_s: float) -> float:
+        return await self._health.attempt(
+            lambda: self._primary.claim(owner, window_s), lambda: self._fallback.claim(owner, window_s)
+        )
+
+    async def take(self, limit: int) -> tuple[list[str], int]:
+        return await self._health.attempt(lambda: self._primary.take(limit), lambda: self._fallback.take(limit))
+
+    async def publish(self, outcomes: dict[str, BatchOutcome]) -> None:
+        await self._health.attempt(lambda: self._primary.publish(outcomes), lambda: self._fallback.publish(outcomes))
+
+    async def outcomes(self, codes: list[str]) -> dict[str, BatchOutcome]:
+        return await self._health.attempt(lambda: self._primary.outcomes(codes), lambda: self._fallback.outcomes(codes))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiwoom.resilience.breaker import BreakerState, CircuitBreaker
-from kiwoom.state.protocols import Data, StoredResult
+from kiwoom.state.protocols import BatchOutcome, Data, StoredResult
 
 _EPSILON = 1e-9
 _MIN_WAIT_S = 0.001
@@ -153,3 +153,41 @@ class MemoryBreaker:
 
     async def snapshot(self) -> dict[str, Any]:
         return {**self.local.snapshot(), "shared": False}
+
+
+class MemoryBatchQueue:
+    """One worker's batch queue: codes in arrival order and the time the next window opens."""
+
+    shared = False
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._queued: dict[str, int] = {}  # insertion-ordered: oldest first
+        self._seq = 0
+        self._window_ends = float("-inf")
+
+    async def enqueue(self, code: str) -> int:
+        if code not in self._queued:
+            self._seq += 1
+            self._queued[code] = self._seq
+        return self._queued[code]
+
+    async def claim(self, owner: str, window_s: float) -> float:
+        if not self._queued:
+            return -1.0
+        now = self._clock()
+        if now < self._window_ends:
+            return max(self._window_ends - now, _MIN_WAIT_S)
+        self._window_ends = now + window_s
+        return 0.0
+
+    async def take(self, limit: int) -> tuple[list[str], int]:
+        codes = list(self._queued)[:limit]
+        seqs = [self._queued.pop(code) for code in codes]
+        return codes, max(seqs, default=0)
+
+    async def publish(self, outcomes: dict[str, BatchOutcome]) -> None:
+        return None  # nobody else to tell: the batcher answers its callers itself
+
+    async def outcomes(self, codes: list[str]) -> dict[str, BatchOutcome]:
+        return {}

@@ -1,6 +1,6 @@
 """The state seam: what the guard, the token manager and the pacer need to share across workers.
 
-Four small Protocols. :mod:`kiwoom.state.memory` implements them for one process,
+Five small Protocols. :mod:`kiwoom.state.memory` implements them for one process,
 :mod:`kiwoom.state.redis` for several workers behind one port, and
 :mod:`kiwoom.state.degrading` puts the memory one behind the Redis one for when Redis is
 unreachable. The consumers take these Protocols and never learn which backend they have,
@@ -127,3 +127,49 @@ class BreakerStore(Protocol):
 
     async def snapshot(self) -> dict[str, Any]:
         """State, the window's requests and failures and time to the next probe, for health reports."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    """What one batch request said about one code: its row, no row (an unknown code), or the batch's error.
+
+    ``seq`` is the highest queue number the batch took: a waiter accepts an outcome only when
+    it is at least the number its code was queued under, so an older batch never answers it.
+    """
+
+    seq: int
+    row: Data | None = None
+    error: str | None = None
+    retryable: bool = False
+
+
+class BatchQueue(Protocol):
+    """Codes waiting for the next batch request of one TR, and the window in which one worker sends it.
+
+    With Redis the queue and the window are the workers' together: whichever worker holds
+    the window sends every worker's queued codes in one request and publishes an outcome
+    per code, which the others read back. In memory there is one worker, and outcomes are
+    handed to the waiting callers directly.
+    """
+
+    @property
+    def shared(self) -> bool:
+        """True when other workers' codes are sent here, and this worker's codes elsewhere."""
+
+    async def enqueue(self, code: str) -> int:
+        """Queue ``code`` for the next batch (once: a queued code keeps its place); its queue number."""
+
+    async def claim(self, owner: str, window_s: float) -> float:
+        """0: ``owner`` sends the next batch and holds the window for ``window_s``.
+
+        Otherwise the seconds until the window is free (> 0), or -1 when nothing is queued.
+        """
+
+    async def take(self, limit: int) -> tuple[list[str], int]:
+        """Up to ``limit`` queued codes, oldest first, and the highest queue number among them."""
+
+    async def publish(self, outcomes: dict[str, BatchOutcome]) -> None:
+        """Tell the other workers what the batch said about each code."""
+
+    async def outcomes(self, codes: list[str]) -> dict[str, BatchOutcome]:
+        """The latest published outcome of each of ``codes`` that has one."""

@@ -74,13 +74,19 @@ class TRTransport:
         self.observer = observer or ClientObserver()
         self.requests_sent = 0
 
-    async def request(self, api_id: str, body: dict[str, Any], *, next_key: str | None = None) -> Reply:
-        """One page of ``api_id``; on 8005/8031/8103 a new token is issued and the page asked once more."""
+    async def request(
+        self, api_id: str, body: dict[str, Any], *, next_key: str | None = None, wait: bool = True
+    ) -> Reply:
+        """One page of ``api_id``; on 8005/8031/8103 a new token is issued and the page asked once more.
+
+        With ``wait=False`` it raises :class:`~kiwoom.transport.pacing.WouldWaitError` instead
+        of queuing behind the rate limit (a caller with another way to ask, e.g. a batch).
+        """
         path = TR_PATHS[api_id]
         for attempt in range(2):
             token = await self._tokens.get()
             try:
-                await self._pacer.acquire(api_id, self._may_send)
+                await self._pacer.acquire(api_id, self._may_send, wait=wait or attempt > 0)
             except PacingCancelledError:
                 raise BreakerOpenError() from None
             if not await self._may_send():

@@ -10,6 +10,7 @@ import kiwoom
 
 PUBLIC = [
     "BaseMCPClient",
+    "BatchFailedError",
     "BreakerOpenError",
     "ConfigurationError",
     "EmptyResponseError",
@@ -25,6 +26,7 @@ PUBLIC = [
     "KiwoomTransportError",
     "KrxCalendar",
     "Mode",
+    "QueueRefusedError",
     "RateLimitError",
     "RedisUnavailableError",
     "RetriesExhausted",

@@ -188,13 +188,28 @@ async def test_close_revokes_the_token(h: Harness) -> None:
     assert not h.client.is_connected
 
 
-async def test_pacing_prevents_rate_limit_errors(h: Harness) -> None:
-    for code in ("005930", "000660", "035420", "035720", "005380", "000270"):
-        await h.client.get_stock_price(code)  # distinct codes: no cache hits, six ka10001 requests
+async def test_pacing_prevents_rate_limit_errors() -> None:
+    async with harness(batch_quotes=False) as h:
+        for code in ("005930", "000660", "035420", "035720", "005380", "000270"):
+            await h.client.get_stock_price(code)  # distinct codes: no cache hits, six ka10001 requests
+        journal = await h.journal()
+        assert sum(1 for r in journal if r["api_id"] == "ka10001") == 6
+        assert all(r["detail_code"] != 1700 for r in journal)
+        assert h.time.sleeps  # the client waited instead of being refused
+
+
+async def test_a_lookup_that_would_wait_for_ka10001_goes_in_a_batch_instead(h: Harness) -> None:
+    """With ka10001's burst spent, the next code goes out at once on ka10095 rather than waiting a second."""
+    for code in ("005930", "000660", "035420"):
+        result = await h.client.get_stock_price(code)
+        assert result["stock_code"] == code
+        assert result["price"] is not None
     journal = await h.journal()
-    assert sum(1 for r in journal if r["api_id"] == "ka10001") == 6
-    assert all(r["detail_code"] != 1700 for r in journal)
-    assert h.time.sleeps  # the client waited instead of being refused
+    assert [(r["api_id"], r["stock_code"]) for r in journal if r["api_id"] in {"ka10001", "ka10095"}] == [
+        ("ka10001", "005930"),
+        ("ka10001", "000660"),
+        ("ka10095", "035420"),
+    ]
 
 
 async def test_without_pacing_kiwoom_refuses_with_1700() -> None:

@@ -42,8 +42,9 @@ async def test_concurrent_callers_at_thirty_percent_failed_keep_the_breaker_clos
 
     Some calls may still fall back when thirty callers queue past the call deadline; that is
     the deadline's doing, so the test asks only that none was answered by the breaker.
+    Batching is off: this is the window's arithmetic over one request per caller.
     """
-    async with harness(FLAPPING_IN_BURSTS, cache_ttl=0.5) as h:
+    async with harness(FLAPPING_IN_BURSTS, cache_ttl=0.5, batch_quotes=False) as h:
         for _ in range(2):  # two rounds, past the cache TTL the second time
             answers = await asyncio.gather(*(h.client.get_stock_price(code) for code in CODES))
             assert [a for a in answers if "서킷 브레이커" in a.get("fallback_reason", "")] == []
@@ -54,8 +55,21 @@ async def test_concurrent_callers_at_thirty_percent_failed_keep_the_breaker_clos
 
 
 async def test_a_total_outage_under_concurrent_callers_opens_after_five_failed_requests() -> None:
-    async with harness(OUTAGE_NOW) as h:
+    async with harness(OUTAGE_NOW, batch_quotes=False) as h:
         answers = await asyncio.gather(*(h.client.get_stock_price(code) for code in CODES))
         assert {a["source"] for a in answers} == {"sample"}
         assert (await h.client.health())["breaker"]["state"] == "open"
         assert len(await h.tr_rows()) == 5
+
+
+async def test_a_failed_batch_is_one_failed_request_to_the_breaker() -> None:
+    """Thirty callers in one failed ka10095 are one failed request, not thirty: the breaker stays closed."""
+    async with harness(OUTAGE_NOW, max_retries=1) as h:
+        answers = await asyncio.gather(*(h.client.get_stock_price(code) for code in CODES))
+        assert {a["source"] for a in answers} == {"sample"}
+        rows = [*(await h.tr_rows()), *(await h.tr_rows("ka10095"))]
+        assert sorted(r["api_id"] for r in rows) == ["ka10001", "ka10001", "ka10095"]
+        assert len(rows[-1]["stock_code"].split("|")) == CALLERS - 2
+        breaker = (await h.client.health())["breaker"]
+        assert breaker["state"] == "closed"
+        assert (breaker["window_requests"], breaker["window_failures"]) == (3, 3)

@@ -6,6 +6,7 @@ store here raises :class:`~kiwoom.errors.RedisUnavailableError` when Redis canno
 reached in time; :mod:`kiwoom.state.degrading` decides what happens then.
 """
 
+from kiwoom.state.redis.batch import RedisBatchQueue
 from kiwoom.state.redis.breaker import RedisBreaker
 from kiwoom.state.redis.budget import RedisRateBudget
 from kiwoom.state.redis.link import FORMAT_VERSION, RedisLink
@@ -15,6 +16,7 @@ from kiwoom.state.redis.workers import RedisWorkerRegistry
 
 __all__ = [
     "FORMAT_VERSION",
+    "RedisBatchQueue",
     "RedisBreaker",
     "RedisLink",
     "RedisRateBudget",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import redis.asyncio as aioredis
 
 from fake_kiwoom import FakeKiwoomConfig, create_app
 from fake_kiwoom.canned import OUTAGE_NOW
+from fake_kiwoom.listings import LISTINGS
 from fake_kiwoom.scenario_model import parse_scenario
 from kiwoom import KiwoomClient, Settings
 from kiwoom.errors import RedisUnavailableError
@@ -40,6 +42,11 @@ class Fleet:
 
     def details(self) -> list[int | None]:
         return [e.detail_code for e in self.app.state.journal.entries()]
+
+    def carried(self) -> list[str]:
+        """Every code a quote request asked for: alone on ka10001, or in a ka10095 batch."""
+        entries = self.app.state.journal.entries()
+        return [c for e in entries if e.api_id in {"ka10001", "ka10095"} for c in (e.stock_code or "").split("|")]
 
 
 @contextlib.asynccontextmanager
@@ -83,7 +90,7 @@ async def test_one_upstream_request_per_key_across_workers() -> None:
     async with fleet() as f:
         calls = [c.get_stock_price(code) for c in f.clients for code in ("005930", "000660") for _ in range(25)]
         results = await asyncio.gather(*calls)
-        assert f.api_ids().count("ka10001") == 2
+        assert sorted(f.carried()) == ["000660", "005930"]
         assert {r["source"] for r in results} <= {"simulated", "cache"}
         by_code: dict[str, set[int]] = {}
         for r in results:
@@ -105,9 +112,27 @@ async def test_global_rate_limit_means_no_1700() -> None:
     config = FakeKiwoomConfig(seed=9, rate_limit_per_s=8.0, rate_limit_burst=2)
     codes = ["005930", "000660", "035420", "035720", "005380", "000270", "068270", "051910"]
     # Pacing at 75 % of the limit leaves room for scheduling jitter on a busy 2-core machine.
-    async with fleet(config=config, rate_limit_per_s=8.0, rate_limit_burst=2, rate_limit_margin=0.75) as f:
+    pacing: dict[str, Any] = {"rate_limit_per_s": 8.0, "rate_limit_burst": 2, "rate_limit_margin": 0.75}
+    pacing["batch_quotes"] = False
+    async with fleet(config=config, **pacing) as f:
         await asyncio.gather(*(c.get_stock_price(code) for c in f.clients for code in codes))
         assert f.api_ids().count("ka10001") == len(codes)
+        assert 1700 not in f.details()
+
+
+async def test_workers_send_one_batch_per_window_together() -> None:
+    """Four workers' forty codes: each asked of Kiwoom once, in shared batches, never two in one window."""
+    codes = [listing.code for listing in LISTINGS if not listing.is_etf][:40]
+    async with fleet() as f:
+        results = await asyncio.gather(
+            *(c.get_stock_price(code) for i, c in enumerate(f.clients) for code in codes[i::4])
+        )
+        assert {r["source"] for r in results} == {"simulated"}
+        assert sorted(f.carried()) == sorted(codes)
+        batches = [e for e in f.app.state.journal.entries() if e.api_id == "ka10095"]
+        assert f.api_ids().count("ka10001") + len(batches) <= 6  # ka10001's burst, then one batch per window
+        gaps = [b.ts - a.ts for a, b in itertools.pairwise(batches)]
+        assert all(gap >= 1 / 0.9 - 0.05 for gap in gaps), gaps
         assert 1700 not in f.details()
 
 
