@@ -16,7 +16,6 @@ Why it is built this way:
 
 from __future__ import annotations
 
-import hashlib
 import math
 import random
 from collections import OrderedDict
@@ -27,10 +26,10 @@ from itertools import accumulate
 
 from krx.calendar import KST, REGULAR_CLOSE, REGULAR_OPEN, KrxCalendar
 
-from .listings import LISTINGS, Listing, Market, find_listing
+from .listings import LISTINGS, Listing, find_listing
 from .prices import price_limits, step_down, step_up, tick_round
+from .walks import daily_sigma, normals, walks_for
 
-HISTORY_START = date(2019, 1, 2)
 SESSION_MINUTES = 390  # 09:00-15:30
 MINUTE_HISTORY_DAYS = 5
 BOOK_LEVELS = 10
@@ -39,14 +38,6 @@ _PROFILE: tuple[float, ...] = tuple(
     1.0 + 2.0 * math.exp(-k / 20.0) + 1.5 * math.exp(-(SESSION_MINUTES - 1 - k) / 15.0) for k in range(SESSION_MINUTES)
 )
 _PROFILE_NORM = sum(_PROFILE) * 1.15  # mean of (0.4 + 3|u - 0.5|) is 1.15
-
-
-def _normals(key: str) -> tuple[float, float, float]:
-    """Three standard normals from a hash of ``key`` (Box-Muller), independent of any RNG state."""
-    digest = hashlib.blake2b(key.encode(), digest_size=32).digest()
-    u = [(int.from_bytes(digest[i : i + 8], "big") + 0.5) / 2.0**64 for i in range(0, 32, 8)]
-    r1, r2 = math.sqrt(-2.0 * math.log(u[0])), math.sqrt(-2.0 * math.log(u[2]))
-    return r1 * math.cos(2 * math.pi * u[1]), r1 * math.sin(2 * math.pi * u[1]), r2 * math.cos(2 * math.pi * u[3])
 
 
 def to_kst(now: datetime | float) -> datetime:
@@ -164,10 +155,8 @@ class SyntheticMarket:
     def __init__(self, seed: int = 0, calendar: KrxCalendar | None = None, *, path_cache: int = 512) -> None:
         self.seed = seed
         self.calendar = calendar or KrxCalendar()
-        self._days: list[date] = [HISTORY_START]
-        self._index: dict[date, int] = {HISTORY_START: 0}
-        self._closes: dict[str, list[int]] = {}
-        self._opens: dict[str, list[int]] = {}
+        self._walks = walks_for(seed, self.calendar)
+        self._days: list[date] = self._walks.days
         self._summaries: dict[tuple[str, int], DailyBar] = {}
         self._paths: OrderedDict[tuple[str, int], _DayPath] = OrderedDict()
         self._path_cache = path_cache
@@ -188,38 +177,13 @@ class SyntheticMarket:
 
     def _day_index(self, day: date) -> int:
         """Index of the last trading day on or before ``day`` (clamped to the history start)."""
-        if day <= HISTORY_START:
-            return 0
-        while self._days[-1] < day:
-            nxt = self.calendar.next_trading_day(self._days[-1])
-            self._index[nxt] = len(self._days)
-            self._days.append(nxt)
-        while day not in self._index:
-            day -= timedelta(days=1)
-        return self._index[day]
+        return self._walks.day_index(day, self.calendar)
 
     def _sigma(self, listing: Listing) -> float:
-        base = {Market.KOSPI: 0.017, Market.KOSDAQ: 0.026, Market.ETF: 0.009}[listing.market]
-        if "레버리지" in listing.name or "2X" in listing.name:
-            base *= 2
-        return base
+        return daily_sigma(listing)
 
     def _extend_walk(self, listing: Listing, upto: int) -> tuple[list[int], list[int]]:
-        code, etf = listing.code, listing.is_etf
-        closes = self._closes.setdefault(code, [listing.base_price])
-        opens = self._opens.setdefault(code, [listing.base_price])
-        sigma, anchor = self._sigma(listing), math.log(listing.base_price)
-        while len(closes) <= upto:
-            i = len(closes)
-            prev = closes[-1]
-            lower, upper = price_limits(prev, etf=etf)
-            z_close, z_gap, _ = _normals(f"{self.seed}:{code}:{self._days[i].isoformat()}:d")
-            drift = -0.01 * (math.log(prev) - anchor)
-            close = prev * math.exp(max(-0.25, min(0.25, sigma * z_close + drift)))
-            opening = prev * math.exp(max(-0.1, min(0.1, 0.3 * sigma * z_gap)))
-            closes.append(tick_round(min(max(close, lower), upper), etf=etf))
-            opens.append(tick_round(min(max(opening, lower), upper), etf=etf))
-        return closes, opens
+        return self._walks.extend(listing, upto, self.seed)
 
     def _day(self, listing: Listing, i: int) -> _DayInputs:
         """Everything that fixes trading day ``i``: prices from the walk plus the intraday draws."""
@@ -233,7 +197,7 @@ class SyntheticMarket:
         scale = _SQRT12 * self._sigma(listing) * 0.7 / math.sqrt(SESSION_MINUTES)
         log_open = math.log(opens[i])
         slope = (math.log(closes[i]) - log_open - scale * walk[-1]) / SESSION_MINUTES
-        turnover = (0.02 if listing.is_etf else 0.003) * math.exp(0.4 * _normals(f"{stamp}:d")[2])
+        turnover = (0.02 if listing.is_etf else 0.003) * math.exp(0.4 * normals(f"{stamp}:d")[2])
         volume = int(listing.shares * turnover)
         return _DayInputs(prev, opens[i], closes[i], lower, upper, log_open, scale, slope, steps, walk, volume)
 

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import html
 import textwrap
+from dataclasses import dataclass
 
 from kiwoom_lab.axis import BREAK_W, TimeAxis
 from kiwoom_lab.runner import RunReport
-from kiwoom_lab.timeline import Event
+from kiwoom_lab.timeline import Event, answered_by
 
 WIDTH = 1000
 LEFT = 130
 RIGHT = 30
 LANE_H = 34
+#: Height of one call's row when calls overlap (a concurrent burst stacks them in the calls lane).
+ROW_H = 6
 FONT = "Helvetica, Arial, 'Apple SD Gothic Neo', 'Noto Sans KR', sans-serif"
 
 LANES = ("client calls", "upstream (fake)", "retry waits", "cache", "fallback", "breaker")
@@ -72,10 +75,12 @@ def mark(shapes: str, tip: str) -> str:
     return f"<g>{shapes}<title>{esc(tip)}</title></g>"
 
 
-def _call(event: Event, axis: TimeAxis, top: float, labelled: bool) -> str:
+def _call(event: Event, axis: TimeAxis, top: float, labelled: bool, *, row: int = 0, rows: int = 1) -> str:
     x = axis.x(event.t)
     x1 = max(axis.x(event.t + event.duration_s), x + 3)
     colour = SOURCE_COLOURS.get(event.label, TONES[event.tone])
+    if rows > 1:  # calls running at once: one thin row each, no room for text (the tooltip has it)
+        return el("rect", x=x, y=top + 6 + row * ROW_H, width=x1 - x, height=ROW_H - 2, rx=1, fill=colour)
     shapes = el("rect", x=x, y=top + 6, width=x1 - x, height=LANE_H - 12, rx=3, fill=colour)
     if x1 - x > 50:
         shapes += text(x + 4, top + LANE_H / 2 + 4, event.label, size=10, fill="#fff")
@@ -86,7 +91,7 @@ def _call(event: Event, axis: TimeAxis, top: float, labelled: bool) -> str:
 
 def _request(event: Event, axis: TimeAxis, top: float, labelled: bool) -> str:
     x = axis.x(event.t)
-    fault = next((w.removeprefix("fault=") for w in event.detail.split() if w.startswith("fault=")), "")
+    fault = next((w[6:].rstrip(",:;") for w in event.detail.split() if w.startswith("fault=")), "")
     colour = FAULT_COLOURS.get(fault, TONES[event.tone])
     shapes = ""
     if event.duration_s:  # the injected delay: how long the fake held the request
@@ -95,6 +100,8 @@ def _request(event: Event, axis: TimeAxis, top: float, labelled: bool) -> str:
     shapes += el("rect", x=x - 2, y=top + 5.0, width=4, height=LANE_H - 10, fill=colour)
     if event.detail.startswith("au1000"):  # token issue/revoke: label below, out of the TRs' way
         shapes += text(x + 4, top + LANE_H - 3, f"token {event.label}", size=8, fill=GREY)
+    elif len(event.codes) > 1:  # a batch: one request, many codes, always named
+        shapes += text(x + 4, top + 12, f"{event.api_id} ×{len(event.codes)} codes", size=9, fill=colour, bold=True)
     elif labelled:
         shapes += text(x + 4, top + 12, event.label, size=9, fill=colour)
     return shapes
@@ -117,20 +124,84 @@ def _point(event: Event, axis: TimeAxis, top: float, labelled: bool) -> str:
     return shape + (text(x + 8, mid + 4, event.label, size=9, fill=colour) if labelled else "")
 
 
-def _events(report: RunReport, axis: TimeAxis, chart_top: float) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where the lanes sit: the calls lane grows one thin row per call running at the same time."""
+
+    top: float
+    #: The row of each event of the report (calls only; 0 for the rest), and how many rows there are.
+    rows: tuple[int, ...]
+    row_count: int
+
+    @classmethod
+    def of(cls, events: list[Event], top: float) -> Layout:
+        ends: list[float] = []
+        rows = []
+        for event in events:
+            if event.kind != "call":
+                rows.append(0)
+                continue
+            row = next((i for i, end in enumerate(ends) if end <= event.t), len(ends))
+            if row == len(ends):
+                ends.append(0.0)
+            ends[row] = event.t + event.duration_s
+            rows.append(row)
+        return cls(top, tuple(rows), max(len(ends), 1))
+
+    def height(self, lane: int) -> float:
+        return max(LANE_H, 12.0 + self.row_count * ROW_H) if lane == 0 and self.row_count > 1 else LANE_H
+
+    def lane_top(self, lane: int) -> float:
+        return self.top + sum(self.height(i) for i in range(lane))
+
+    @property
+    def bottom(self) -> float:
+        return self.lane_top(len(LANES))
+
+    def row_middle(self, index: int) -> float:
+        """The vertical middle of event ``index``'s call row."""
+        if self.row_count == 1:
+            return self.top + LANE_H / 2
+        return self.top + 6 + self.rows[index] * ROW_H + (ROW_H - 2) / 2
+
+
+def _events(report: RunReport, axis: TimeAxis, layout: Layout) -> list[str]:
     """Every event in its lane; a label only where the previous one in that lane leaves room."""
     out: list[str] = []
     last_label: dict[str, float] = {}
-    for event in report.events:
+    for index, event in enumerate(report.events):
         lane = LANE_OF.get(event.kind)
         if lane is None:
             continue
-        x, top = axis.x(event.t), chart_top + lane * LANE_H
+        x, top = axis.x(event.t), layout.lane_top(lane)
         labelled = x - last_label.get(event.kind, -1e9) > 34
         if labelled:
             last_label[event.kind] = x
-        draw = _call if event.kind == "call" else _request if event.kind == "request" else _point
-        out.append(mark(draw(event, axis, top, labelled), f"t+{event.t:.3f}s  {event.detail}"))
+        if event.kind == "call":
+            shapes = _call(event, axis, top, labelled, row=layout.rows[index], rows=layout.row_count)
+        else:
+            shapes = (_request if event.kind == "request" else _point)(event, axis, top, labelled)
+        out.append(mark(shapes, f"t+{event.t:.3f}s  {event.detail}"))
+    return out
+
+
+def _batch_links(events: list[Event], axis: TimeAxis, layout: Layout) -> list[str]:
+    """A line from each batch request up to the end of every call it answered: one request, many calls."""
+    position = {id(event): index for index, event in enumerate(events)}
+    answered: dict[int, list[int]] = {}
+    for index, event in enumerate(events):
+        request = answered_by(event, events)
+        if request is not None and len(request.codes) > 1:
+            answered.setdefault(position[id(request)], []).append(index)
+    out = []
+    y0 = layout.lane_top(LANE_OF["request"]) + 5
+    for at, calls in answered.items():
+        request, lines = events[at], ""
+        for i in calls:
+            x1, y1 = axis.x(events[i].t + events[i].duration_s), layout.row_middle(i)
+            lines += el("line", x1=axis.x(request.t), y1=y0, x2=x1, y2=y1, stroke=BLUE, stroke_width=0.8, opacity=0.45)
+        tip = f"{request.api_id} at t+{request.t:.3f}s: one request, {len(request.codes)} codes, {len(calls)} calls"
+        out.append(mark(lines, tip))
     return out
 
 
@@ -150,10 +221,10 @@ def _breaker_band(events: list[Event], axis: TimeAxis, top: float) -> list[str]:
     return out
 
 
-def _scenario_lines(events: list[Event], axis: TimeAxis, chart_top: float) -> list[str]:
+def _scenario_lines(events: list[Event], axis: TimeAxis, layout: Layout) -> list[str]:
     """A dashed line across every lane where the runner loaded the scenario (its faults begin)."""
     out = []
-    bottom = chart_top + len(LANES) * LANE_H
+    chart_top, bottom = layout.top, layout.bottom
     for event in (e for e in events if e.kind == "scenario"):
         x = axis.x(event.t)
         line = el("line", x1=x, x2=x, y1=chart_top - 12, y2=bottom, stroke="#555", stroke_dasharray="4,3")
@@ -161,15 +232,16 @@ def _scenario_lines(events: list[Event], axis: TimeAxis, chart_top: float) -> li
     return out
 
 
-def _frame(axis: TimeAxis, chart_top: float) -> list[str]:
+def _frame(axis: TimeAxis, layout: Layout) -> list[str]:
     """Lane backgrounds and names, breaks, the time axis and its ticks."""
     out: list[str] = []
-    height = len(LANES) * LANE_H
+    chart_top = layout.top
+    height = layout.bottom - chart_top
     for index, name in enumerate(LANES):
-        top = chart_top + index * LANE_H
+        top, lane_h = layout.lane_top(index), layout.height(index)
         fill = "#f7f8fa" if index % 2 == 0 else "#ffffff"
-        out.append(el("rect", x=LEFT, y=top, width=WIDTH - LEFT - RIGHT, height=LANE_H, fill=fill))
-        out.append(text(LEFT - 8, top + LANE_H / 2 + 4, name, anchor="end", fill="#444"))
+        out.append(el("rect", x=LEFT, y=top, width=WIDTH - LEFT - RIGHT, height=lane_h, fill=fill))
+        out.append(text(LEFT - 8, top + lane_h / 2 + 4, name, anchor="end", fill="#444"))
     for seg in (s for s in axis.segments if s.gap):
         box = {"fill": "#fff", "stroke": "#bbb", "stroke_dasharray": "3,3"}
         out.append(el("rect", x=seg.x0 + 6, y=chart_top, width=BREAK_W - 12, height=height, **box))
@@ -222,10 +294,12 @@ def render_svg(report: RunReport) -> str:
     """The whole picture: title, description, the lanes, a legend and the expectation results."""
     header, chart_top = _header(report)
     axis = TimeAxis(report.events, LEFT, WIDTH - RIGHT)
-    breaker_top = chart_top + LANES.index("breaker") * LANE_H
-    body = [*_frame(axis, chart_top), *_breaker_band(report.events, axis, breaker_top)]
-    body += _events(report, axis, chart_top) + _scenario_lines(report.events, axis, chart_top)
-    footer, height = _footer(report, chart_top + len(LANES) * LANE_H + 48)
+    layout = Layout.of(report.events, chart_top)
+    breaker_top = layout.lane_top(LANES.index("breaker"))
+    body = [*_frame(axis, layout), *_breaker_band(report.events, axis, breaker_top)]
+    body += _batch_links(report.events, axis, layout)
+    body += _events(report, axis, layout) + _scenario_lines(report.events, axis, layout)
+    footer, height = _footer(report, layout.bottom + 48)
     size = f'width="{WIDTH}" height="{height:.0f}" viewBox="0 0 {WIDTH} {height:.0f}"'
     return "\n".join(
         [

@@ -10,6 +10,7 @@ One deliberate leniency: the client labels fresh data from a host that is not ki
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -87,6 +88,13 @@ def _fmt(values: list[float]) -> str:
     return "[" + ", ".join(f"{v:.3f}".rstrip("0").rstrip(".") for v in values) + "]"
 
 
+def _listed(values: Sequence[str]) -> str:
+    """Per-call values in order; ``live (all 30 calls)`` when every call has the same."""
+    if len(values) > 1 and len(set(values)) == 1:
+        return f"{values[0]} (all {len(values)} calls)"
+    return ", ".join(values)
+
+
 def check_all(expect: Expect, seen: Observed) -> list[Check]:
     """One ``Check`` per checkable key present in ``expect``, in a fixed, readable order."""
     checks: list[Check] = []
@@ -106,7 +114,7 @@ def check_all(expect: Expect, seen: Observed) -> list[Check]:
     if expect.sources is not None:
         observed = [c.source for c in calls]
         ok = len(observed) == len(expect.sources) and all(map(source_matches, expect.sources, observed))
-        checks.append(Check("sources", ", ".join(expect.sources), ", ".join(observed), ok))
+        checks.append(Check("sources", _listed(expect.sources), _listed(observed), ok))
     if expect.attempts is not None:
         first = calls[0].result if calls else None
         got = first.get("attempts") if first is not None else None

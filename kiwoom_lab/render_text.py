@@ -8,7 +8,10 @@ details wrap inside their column, over-long labels are cut with ``…``.
 
 from __future__ import annotations
 
+import re
+
 from kiwoom_lab.runner import RunReport
+from kiwoom_lab.timeline import Event
 from krx.textwidth import pad, table, truncate, width, wrap
 
 #: Terminal columns no line of the report exceeds.
@@ -24,15 +27,86 @@ def _row(t: str, kind: str, label: str, detail: str) -> str:
     return (GAP.join(cells) + GAP + detail).rstrip()
 
 
+def _took(events: list[Event]) -> str:
+    low, high = min(e.duration_s for e in events), max(e.duration_s for e in events)
+    return f", took {low:.3f} s" if f"{low:.3f}" == f"{high:.3f}" else f", took {low:.3f}–{high:.3f} s"
+
+
+def _numbers(calls: list[int]) -> str:
+    """``[2, 3, 4, 7]`` → ``2–4, 7``."""
+    runs: list[list[int]] = []
+    for n in sorted(calls):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{run[0]}–{run[-1]}" if len(run) > 2 else ", ".join(map(str, run)) for run in runs)
+
+
+def _cells(group: list[Event]) -> tuple[str, str, str, str]:
+    """The ``t+s``, ``kind``, ``what`` and ``detail`` of one row: one event, or a folded group of alike events."""
+    first = group[0]
+    took = _took(group) if first.kind == "call" and first.duration_s else ""
+    if len(group) == 1:
+        return f"{first.t:.3f}", first.kind, first.label, first.detail + took
+    label = f"{first.label} ×{len(group)}"
+    if first.kind != "call":
+        return f"{first.t:.3f}", first.kind, label, f"{first.detail} ({len(group)} times)"
+    calls = [int(m.group(1)) for e in group if (m := _CALL_NAME.match(e.detail))]
+    return f"{first.t:.3f}", "call", label, f"calls {_numbers(calls)} at once{_alike(first)}{took}"
+
+
+#: ``call 3 (000660)`` and ``, price=186200``: what differs between alike calls of a burst.
+_CALL_NAME = re.compile(r"call (\d+)(?: \([^)]*\))?")
+_PRICE = re.compile(r", price=[^,]*")
+
+
+def _alike(event: Event) -> str:
+    """A call's detail without its number, code and price: equal for the calls one request answered."""
+    return _PRICE.sub("", _CALL_NAME.sub("", event.detail, count=1))
+
+
+def fold(events: list[Event]) -> list[list[Event]]:
+    """Concurrent calls (and their cache lookups) that went alike, each kind in one row.
+
+    Calls fold when they overlap in time and differ only in number, code and price (same
+    source, attempts, answering request); cache events when identical. Only calls and cache
+    events between them fold, so requests, retries and fallbacks keep a row each.
+    """
+    rows: list[list[Event]] = []
+    for event in events:
+        target = None
+        for row in reversed(rows):
+            if row[0].kind not in ("call", "cache"):
+                break
+            if event.kind == row[0].kind and _same(row[0], event):
+                target = row
+                break
+        if target is None:
+            rows.append([event])
+        else:
+            target.append(event)
+    return rows
+
+
+def _same(first: Event, event: Event) -> bool:
+    if event.kind == "cache":
+        return (event.label, event.detail) == (first.label, first.detail)
+    overlaps = event.t <= first.t + first.duration_s
+    return overlaps and event.label == first.label and _alike(event) == _alike(first)
+
+
 def timeline_table(report: RunReport, *, detail_width: int = WIDTH - DETAIL_AT) -> str:
-    """``t+s | kind | label | detail`` rows, in the order things happened; long details wrap in their column."""
+    """``t+s | kind | label | detail`` rows, in the order things happened; long details wrap in their column.
+
+    A run of concurrent calls (``expect.concurrent``) folds alike calls into one row (:func:`fold`).
+    """
     lines = [_row("t+s", "kind", "what", "detail"), "-" * WIDTH]
-    for event in report.events:
-        detail = event.detail
-        if event.kind == "call" and event.duration_s:
-            detail += f", took {event.duration_s:.3f} s"
+    groups = fold(report.events) if report.expect.concurrent else [[event] for event in report.events]
+    for group in groups:
+        t, kind, label, detail = _cells(group)
         wrapped = wrap(detail, detail_width) or [""]
-        lines.append(_row(f"{event.t:.3f}", event.kind, event.label, wrapped[0]))
+        lines.append(_row(t, kind, label, wrapped[0]))
         lines.extend(" " * DETAIL_AT + more for more in wrapped[1:])
     return "\n".join(lines)
 

@@ -69,9 +69,9 @@ class RunReport:
         }
 
 
-async def invoke(client: KiwoomClient, expect: Expect) -> dict[str, Any]:
-    """Call ``expect.tool`` the way a user of the client would."""
-    tool, code, args = expect.tool, expect.stock_code, expect.args
+async def invoke(client: KiwoomClient, expect: Expect, index: int = 0) -> dict[str, Any]:
+    """Call ``expect.tool`` the way a user of the client would (call ``index``'s code)."""
+    tool, code, args = expect.tool, expect.code_for(index), expect.args
     if tool == "get_stock_prices":
         return await client.get_stock_prices(code if isinstance(code, list) else [code], **args)
     if isinstance(code, list):
@@ -87,9 +87,9 @@ async def invoke(client: KiwoomClient, expect: Expect) -> dict[str, Any]:
     return result
 
 
-def tool_arguments(expect: Expect) -> dict[str, Any]:
-    """The MCP tool arguments for ``expect.tool``, as an assistant would send them."""
-    tool, code, args = expect.tool, expect.stock_code, dict(expect.args)
+def tool_arguments(expect: Expect, index: int = 0) -> dict[str, Any]:
+    """The MCP tool arguments for ``expect.tool`` (call ``index``'s code), as an assistant would send them."""
+    tool, code, args = expect.tool, expect.code_for(index), dict(expect.args)
     if tool == "get_stock_prices":
         return {"stock_codes": code if isinstance(code, list) else [code], **args}
     if isinstance(code, list):
@@ -105,9 +105,9 @@ class ToolFailedError(RuntimeError):
     """The MCP tool answered ``success: false`` (recorded like a client exception)."""
 
 
-async def invoke_tool(mcp: Any, expect: Expect) -> dict[str, Any]:
+async def invoke_tool(mcp: Any, expect: Expect, index: int = 0) -> dict[str, Any]:
     """Call ``expect.tool`` through the MCP server, as an assistant would, and unwrap the envelope."""
-    result = await mcp.call_tool(expect.tool, tool_arguments(expect), raise_on_error=False)
+    result = await mcp.call_tool(expect.tool, tool_arguments(expect, index), raise_on_error=False)
     envelope: dict[str, Any] = result.structured_content or {}
     if not envelope.get("success"):
         raise ToolFailedError(f"{envelope.get('message')}: {envelope.get('error')}")
@@ -165,25 +165,32 @@ async def _calls(
     base_url: str,
     calls: list[CallOutcome],
 ) -> Observed:
+    async def call(index: int) -> None:
+        slot = recorder.begin_call(index, expect.single_code(index))
+        started = clock.now()
+        result: dict[str, Any] | None = None
+        error: str | None = None
+        try:
+            result = await (invoke_tool(mcp, expect, index) if mcp is not None else invoke(client, expect, index))
+        except Exception as exc:  # a lesson may be that the client raises: record it, check it
+            error = f"{type(exc).__name__}: {exc}"
+        duration = clock.now() - started
+        recorder.end_call(slot, index, duration, result, error)
+        calls.append(CallOutcome(index, started - recorder.t0, duration, result, error))
+
     try:
-        for index in range(expect.calls):
-            if index and index == expect.load_after_calls:
-                await _load(base_url, scenario)
-                recorder.scenario_loaded(scenario.name)
-            gap = expect.gap_before(index)
-            if gap:
-                await clock.sleep(gap)
-            slot = recorder.begin_call(index)
-            started = clock.now()
-            result: dict[str, Any] | None = None
-            error: str | None = None
-            try:
-                result = await (invoke_tool(mcp, expect) if mcp is not None else invoke(client, expect))
-            except Exception as exc:  # a lesson may be that the client raises: record it, check it
-                error = f"{type(exc).__name__}: {exc}"
-            duration = clock.now() - started
-            recorder.end_call(slot, index, duration, result, error)
-            calls.append(CallOutcome(index, started - recorder.t0, duration, result, error))
+        if expect.concurrent:  # every call at once, as concurrent users would (validated: no gaps, no late load)
+            await asyncio.gather(*(call(index) for index in range(expect.calls)))
+            calls.sort(key=lambda outcome: outcome.index)
+        else:
+            for index in range(expect.calls):
+                if index and index == expect.load_after_calls:
+                    await _load(base_url, scenario)
+                    recorder.scenario_loaded(scenario.name)
+                gap = expect.gap_before(index)
+                if gap:
+                    await clock.sleep(gap)
+                await call(index)
         breaker = str((await client.health())["breaker"]["state"])
         async with httpx2.AsyncClient(base_url=base_url, timeout=10.0) as admin:
             response = await admin.get("/__admin/requests")

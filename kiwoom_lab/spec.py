@@ -122,10 +122,18 @@ def build_settings(
     return _ScenarioSettings(**values)
 
 
+#: Tools that take a list of codes: ``stock_code`` is that list, the same for every call.
+LIST_TOOLS = frozenset({"get_stock_prices"})
+#: Tools that take no code at all: ``stock_code`` is ignored (``search_stock`` uses it as its query).
+NO_CODE_TOOLS = frozenset({"get_account_info", "get_market_status"})
+
+
 class Expect(_Strict):
-    """What the runner does (``tool`` … ``call_gap_s``, ``clock``) and what it checks (the rest)."""
+    """What the runner does (``tool`` … ``concurrent``, ``clock``) and what it checks (the rest)."""
 
     tool: str = "get_stock_price"
+    #: One code, or a list: the argument of ``get_stock_prices``; for a single-code tool, call i takes
+    #: ``stock_code[i % len]`` (a burst of callers on many codes).
     stock_code: str | list[str] = "005930"
     args: dict[str, Any] = Field(default_factory=dict)
     settings: dict[str, str] = Field(default_factory=dict)
@@ -136,6 +144,8 @@ class Expect(_Strict):
     load_after_calls: NonNegativeInt = 0
     #: Seconds between calls: one figure for every gap, or a list of ``calls - 1`` gaps.
     call_gap_s: NonNegativeFloat | list[NonNegativeFloat] = 0.0
+    #: Start every call at once (``asyncio.gather``), as concurrent users would, instead of one after another.
+    concurrent: bool = False
 
     success: bool | None = None
     source: Source | None = None
@@ -175,7 +185,45 @@ class Expect(_Strict):
             raise ValueError(f"sources lists {len(self.sources)} sources for {self.calls} calls")
         if self.min_gaps_s is not None and self.upstream_requests is None:
             raise ValueError("min_gaps_s needs upstream_requests (its first entry selects the requests)")
+        self._check_codes()
+        if self.concurrent:
+            self._check_concurrent()
         return self
+
+    def _check_codes(self) -> None:
+        codes = self.stock_code
+        if not isinstance(codes, list) or self.tool in LIST_TOOLS | NO_CODE_TOOLS:
+            return
+        if not codes:
+            raise ValueError("stock_code: an empty list gives the calls no code to ask for")
+        if len(codes) > self.calls:
+            raise ValueError(
+                f"stock_code lists {len(codes)} codes for {self.calls} call(s) of {self.tool}: "
+                f"call i asks for stock_code[i % {len(codes)}], so {len(codes) - self.calls} would never be asked"
+            )
+
+    def _check_concurrent(self) -> None:
+        if self.calls < 2:
+            raise ValueError("concurrent: true starts the calls together; give calls of at least 2")
+        gaps = self.call_gap_s if isinstance(self.call_gap_s, list) else [self.call_gap_s]
+        if any(gaps):
+            raise ValueError("concurrent: true starts every call at once, so call_gap_s cannot space them; drop one")
+        if self.load_after_calls:
+            raise ValueError("concurrent: true starts every call at once, so load_after_calls has no moment to load")
+
+    def single_code(self, call_index: int) -> str | None:
+        """The one code call ``call_index`` asks for, or None for a tool that takes a list, a query or nothing."""
+        code = self.code_for(call_index)
+        if isinstance(code, list) or self.tool in NO_CODE_TOOLS or self.tool == "search_stock":
+            return None
+        return code
+
+    def code_for(self, call_index: int) -> str | list[str]:
+        """The ``stock_code`` argument of call ``call_index`` (0-based): the list itself for a list tool."""
+        codes = self.stock_code
+        if not isinstance(codes, list) or self.tool in LIST_TOOLS:
+            return codes
+        return codes[call_index % len(codes)] if codes else "005930"
 
     def gap_before(self, call_index: int) -> float:
         """Seconds to let pass before call ``call_index`` (0-based; none before the first)."""

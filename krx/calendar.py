@@ -100,6 +100,11 @@ class KrxCalendar:
     def __init__(self, extra_holidays: Iterable[date] = ()) -> None:
         self._holidays = KRX_HOLIDAYS | frozenset(extra_holidays)
 
+    @property
+    def holidays(self) -> frozenset[date]:
+        """Every holiday this calendar knows (the table plus any extra ones)."""
+        return self._holidays
+
     def is_holiday(self, day: date) -> bool:
         return day in self._holidays
 

@@ -69,7 +69,14 @@ def output_schema(data_model: type[BaseModel]) -> dict[str, Any]:
 
 
 def success(data: dict[str, Any], label: str) -> ToolEnvelope:
-    return ToolEnvelope(success=True, data=data, message=f"{label} 완료{source_note(data)}")
+    return ToolEnvelope(success=True, data=data, message=f"{label} 완료{source_note(data)}{missing_note(data)}")
+
+
+def missing_note(data: dict[str, Any]) -> str:
+    """The message suffix for a watchlist with codes that got no quote (unknown, or Kiwoom failed)."""
+    unknown, unavailable = len(data.get("not_found") or []), len(data.get("unavailable") or [])
+    parts = [f"종목 없음 {unknown}개"] * bool(unknown) + [f"조회 불가 {unavailable}개"] * bool(unavailable)
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def failure(error: str, message: str) -> ToolEnvelope:

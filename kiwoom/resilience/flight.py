@@ -25,6 +25,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from kiwoom.errors import KiwoomTimeoutError, RetriesExhausted
+from kiwoom.periodic import Periodic
 from kiwoom.state.protocols import ResultStore, StoredResult
 
 logger = logging.getLogger("kiwoom.resilience")
@@ -80,21 +81,22 @@ class WorkerFlight:
 
     @contextlib.asynccontextmanager
     async def held(self, key: str) -> AsyncIterator[None]:
-        """Keep the lease of ``key`` renewed while the body loads, then give the lock back."""
-        renewal = asyncio.create_task(self._renew(key), name=f"flight-lease:{key}")
+        """Keep the lease of ``key`` renewed while the body loads, then give the lock back.
+
+        The lease is renewed every third of it, in real time: Redis expires it in real time,
+        not on our clock.
+        """
+
+        async def renew() -> bool:
+            if await self.results.renew(key, self.owner, self.lease_s):
+                return True
+            logger.warning("조회 잠금이 만료되어 다른 워커가 넘겨받았습니다, 조회는 계속합니다 (%s)", key)
+            return False
+
+        renewal = Periodic(renew, self.lease_s / 3, name=f"flight-lease:{key}")
         try:
             yield
         finally:
-            renewal.cancel()
-            await asyncio.wait([renewal])
-            if not renewal.cancelled() and (error := renewal.exception()) is not None:
+            if (error := await renewal.stop()) is not None:
                 logger.warning("조회 잠금 갱신 실패 (%s): %s", key, error)
             await self.results.unlock(key, self.owner)
-
-    async def _renew(self, key: str) -> None:
-        """Renew the lease every third of it, in real time: Redis expires it in real time, not on our clock."""
-        while True:
-            await asyncio.sleep(self.lease_s / 3)
-            if not await self.results.renew(key, self.owner, self.lease_s):
-                logger.warning("조회 잠금이 만료되어 다른 워커가 넘겨받았습니다, 조회는 계속합니다 (%s)", key)
-                return

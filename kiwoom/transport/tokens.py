@@ -27,6 +27,7 @@ from typing import Protocol
 import httpx2
 
 from kiwoom.errors import BreakerOpenError, KiwoomError, KiwoomResponseError
+from kiwoom.periodic import Periodic
 from kiwoom.state.memory import MemoryTokenStore
 from kiwoom.state.protocols import Presence, TokenStore
 from kiwoom.transport.http import post_json
@@ -112,7 +113,7 @@ class TokenManager:
         self.issued_count = 0
         self._presence = presence
         self._heartbeat_s = heartbeat_s
-        self._heartbeat: asyncio.Task[None] | None = None
+        self._heartbeat: Periodic | None = None
         self._heartbeat_stopped = False
 
     def __repr__(self) -> str:
@@ -129,7 +130,7 @@ class TokenManager:
     async def get(self) -> AccessToken:
         """A token valid for at least the refresh margin, issuing one if needed."""
         if self._heartbeat is None and self._heartbeat_s > 0 and not self._heartbeat_stopped:
-            self._heartbeat = asyncio.create_task(self._beat(), name="kiwoom-lease-heartbeat")
+            self._heartbeat = Periodic(self._beat, self._heartbeat_s, name="kiwoom-lease-heartbeat", immediately=True)
         token = self._token
         if token is not None and token.remaining(self._clock()) > self._margin:
             return token
@@ -176,25 +177,23 @@ class TokenManager:
         if not self._joined:
             self._joined = await self._store.join() > 0
 
-    async def _beat(self) -> None:
-        """Renew the registry lease and (once joined) the token lease, every ``heartbeat_s`` seconds."""
-        while True:
-            try:
-                if self._presence is not None:
-                    await self._presence.renew()
-                if self._joined:
-                    await self._store.renew()
-            except Exception as exc:  # a dead heartbeat would let live leases lapse: keep beating
-                logger.warning("하트비트 갱신 실패: %s", type(exc).__name__)
-            await asyncio.sleep(self._heartbeat_s)
+    async def _beat(self) -> bool:
+        """Renew the registry lease and (once joined) the token lease (every ``heartbeat_s`` seconds)."""
+        try:
+            if self._presence is not None:
+                await self._presence.renew()
+            if self._joined:
+                await self._store.renew()
+        except Exception as exc:  # a dead heartbeat would let live leases lapse: keep beating
+            logger.warning("하트비트 갱신 실패: %s", type(exc).__name__)
+        return True
 
     async def stop_heartbeat(self) -> None:
         """Stop renewing (close, or a reconnect that drops this manager); the leases then lapse or are left."""
         self._heartbeat_stopped = True
-        task, self._heartbeat = self._heartbeat, None
-        if task is not None:
-            task.cancel()
-            await asyncio.wait([task])
+        heartbeat, self._heartbeat = self._heartbeat, None
+        if heartbeat is not None:
+            await heartbeat.stop()
 
     async def invalidate(self, rejected: AccessToken) -> None:
         """Forget ``rejected`` so that the next :meth:`get` issues a new token.

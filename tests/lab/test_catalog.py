@@ -29,7 +29,7 @@ def test_the_catalog_has_the_lessons_the_issue_names() -> None:
     names = {path.stem for path in CATALOG}
     assert names >= {
         "happy_path", "latency_spike", "5xx_burst", "total_outage", "empty_output", "ttl_expiry",
-        "rate_limited", "token_expiry", "malformed_json", "hang", "flapping", "slow_auth",
+        "rate_limited", "token_expiry", "malformed_json", "hang", "flapping", "slow_auth", "burst_of_codes",
     }  # fmt: skip
 
 
@@ -84,9 +84,13 @@ def test_unknown_settings_and_runner_owned_settings_are_refused() -> None:
 
 @pytest.mark.realtime
 @pytest.mark.socket
-@pytest.mark.parametrize("name", ["5xx_burst", "total_outage", "token_expiry", "empty_output"])
+@pytest.mark.parametrize("name", ["5xx_burst", "total_outage", "token_expiry", "empty_output", "burst_of_codes"])
 def test_the_same_lessons_hold_through_the_mcp_server(name: str) -> None:
-    """As an assistant sees it: tool calls through KiwoomMCPServer meet the same expectations."""
+    """As an assistant sees it: tool calls through KiwoomMCPServer meet the same expectations.
+
+    ``burst_of_codes`` makes its 30 tool calls at once: a call that reaches the client after
+    the first batch left makes a second batch, which the lesson's bounds allow.
+    """
     report = run_file(pathlib.Path("scenarios") / f"{name}.yaml", via="mcp")
     failed = [c for c in report.checks if not c.passed]
     assert report.passed, failed

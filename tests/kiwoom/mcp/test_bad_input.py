@@ -46,6 +46,7 @@ async def test_unknown_codes_are_listed_beside_known_ones(mh: McpHarness) -> Non
     assert [p["stock_code"] for p in body["data"]["prices"]] == ["005930"]
     assert body["data"]["not_found"] == ["999999"]
     assert body["data"]["source"] != "sample"
+    assert body["message"].endswith("(종목 없음 1개)")
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,7 @@ async def test_an_ambiguous_name_lists_candidates_and_points_to_search(mh: McpHa
 
 
 async def test_an_ambiguous_name_lists_at_most_five_candidates(mh: McpHarness) -> None:
-    _, body = await mh.call("get_stock_price", stock_code="삼성")  # seven listings start with 삼성
+    _, body = await mh.call("get_stock_price", stock_code="삼성")  # well over five listings start with 삼성
     assert len(re.findall(r"\(\d{6}\)", body["error"])) == 5
 
 
