@@ -5,6 +5,8 @@ present (1501) and known (1505), at the right URL group (1504), authorization pr
 (1513) and well-formed (1514), token valid (8005), rate limit (1700), body a JSON object
 (1517), required fields present (1511), then the handler (1902, 1901, 1517 ...). Nothing
 escapes as a stack trace: unexpected exceptions become a 1999 envelope with HTTP 500.
+A TR sent to a URL group Kiwoom does not have (``/api/dostk/nosuchgroup``) is an HTTP 404,
+journalled with its ``api-id`` like any other TR.
 
 A loaded scenario is asked first, on token and TR requests (never on ``/__admin``): a fault
 that stands for something in front of Kiwoom (a proxy 503, a dropped connection, an
@@ -153,11 +155,13 @@ async def tr_endpoint(request: Request) -> Response:
     state = _state(request)
     now = state.clock()
     group = request.path_params["group"]
-    if group not in KNOWN_GROUPS:
-        raise HTTPException(404)
     api_id = request.headers.get("api-id", "").strip()
     body, body_error = _parse_body(await request.body())
     entry = _arrive(state, request, now=now, api_id=api_id, body=body)
+    if group not in KNOWN_GROUPS:  # journalled like any TR, so a lab or load run sees the client's mistake
+        response = await _http_error(request, HTTPException(404))
+        entry.status, entry.return_code, entry.detail_code = 404, NOT_FOUND_CATEGORY, NOT_FOUND_CODE
+        return response
     decision = _decide(state, entry, _facts(state, request, now=now, api_id=api_id, body=body), now)
 
     def answer() -> Answer:
@@ -289,12 +293,17 @@ async def _auth_call(
     return delivery.response
 
 
+#: The envelope of a routing error (unknown path, wrong method): category 1, detail 1999.
+NOT_FOUND_CATEGORY, NOT_FOUND_CODE = 1, 1999
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     detail = {404: "요청한 URI를 찾을 수 없습니다", 405: "지원하지 않는 HTTP 메서드입니다"}.get(
         status, "요청을 처리할 수 없습니다"
     )
-    body = {"return_code": 1, "return_msg": f"잘못된 요청입니다[1999:{detail}. URI={request.url.path}]"}
+    text = f"잘못된 요청입니다[{NOT_FOUND_CODE}:{detail}. URI={request.url.path}]"
+    body = {"return_code": NOT_FOUND_CATEGORY, "return_msg": text}
     headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else None
     return json_response(body, status, headers)
 

@@ -42,6 +42,20 @@ MARKET_NAMES_KO: dict[Market, str] = {
     Market.ETF: "ETF",
 }
 
+#: Which listings each ka10099 ``mrkt_tp`` returns. On KRX, ETFs trade on the securities
+#: (KOSPI) market, so the KOSPI list carries every ETF too, each row keeping ``marketCode``
+#: 8 (a product type, not the list asked for); the ETF list holds ETFs alone. Measured by a
+#: public client (Soochol/hoga-ops, ``hoga/api/kiwoom_master.py``, 2026-08-03):
+#: ``mrkt_tp=0`` gave 917 stocks, 1,155 ETFs and the ETNs; ``mrkt_tp=10`` only KOSDAQ.
+MARKETS_LISTED: dict[str, frozenset[Market]] = {
+    "0": frozenset({Market.KOSPI, Market.ETF}),
+    "10": frozenset({Market.KOSDAQ}),
+    "8": frozenset({Market.ETF}),
+}
+
+#: Size classes whose stocks also trade on Nextrade (NXT); see ``Listing.nxt_enabled``.
+NXT_SIZE_CLASSES: frozenset[str] = frozenset({"대형주", "중형주"})
+
 
 @dataclass(frozen=True, slots=True)
 class Listing:
@@ -61,6 +75,17 @@ class Listing:
     @property
     def is_etf(self) -> bool:
         return self.market is Market.ETF
+
+    @property
+    def nxt_enabled(self) -> bool:
+        """Whether Nextrade trades it too (ka10099 ``nxtEnable``; ``_NX``/``_AL`` codes).
+
+        NXT admits a subset of KRX stocks and no ETFs or ETNs (measured: every ETF and ETN
+        row says ``N``). The fake's deterministic rule: the large and mid caps
+        (``size_class`` 대형주/중형주) of KOSPI and KOSDAQ; KOSDAQ small caps and ETFs are
+        KRX only.
+        """
+        return not self.is_etf and self.size_class in NXT_SIZE_CLASSES
 
 
 #: Where the rows live: a UTF-8 CSV inside the ``krx`` package, shipped in the wheel.
@@ -151,3 +176,9 @@ def find_listing(stk_cd: str) -> Listing | None:
 
 def listings_in(market: Market) -> list[Listing]:
     return [item for item in LISTINGS if item.market is market]
+
+
+def listed_under(mrkt_tp: str) -> list[Listing]:
+    """The listings ka10099 returns for ``mrkt_tp``, in listing order (see ``MARKETS_LISTED``)."""
+    markets = MARKETS_LISTED.get(mrkt_tp, frozenset())
+    return [item for item in LISTINGS if item.market in markets]

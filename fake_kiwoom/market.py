@@ -8,10 +8,15 @@ Why it is built this way:
 * Daily closes are a mean-reverting geometric random walk over KRX trading days starting
   at ``HISTORY_START``; each close stays inside ±30 % of the previous one and on the tick grid.
 * Each trading day has a 1-minute price path from 09:00 to 15:30 (a Brownian bridge from
-  the day's open to its close), so the current price moves minute by minute during the
-  session, daily high/low/volume equal those of the path, and the newest minute bar
-  closes at the current price. Before 09:00 the price is the previous close; after
-  15:30, and on closed days, it is the last close.
+  the day's open to its close), so the current price moves minute by minute during
+  continuous trading, daily high/low/volume equal those of the traded bars, and the newest
+  minute bar closes at the current price. Before 09:00 the price is the previous close;
+  after 15:30, and on closed days, it is the last close.
+* KRX's closing call auction (15:20-15:30; the model is in ``auction.py``): nothing trades
+  from 15:20, so the price stays at the path's 15:20 point; at 15:30 one single-price
+  execution at the path's end (the daily walk's close) fixes the close and carries the
+  volume the intraday profile gives the last ten minutes. The path's minutes inside the
+  auction are never traded, so they count toward neither the day's high nor its low.
 """
 
 from __future__ import annotations
@@ -20,17 +25,17 @@ import math
 import random
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cached_property
 from itertools import accumulate
 
-from krx.calendar import KST, REGULAR_CLOSE, REGULAR_OPEN, KrxCalendar
+from krx.calendar import KST, KrxCalendar
 
+from .auction import CONTINUOUS_MINUTES, SESSION_MINUTES, MinuteBar, day_minute_bars, minutes_traded
 from .listings import LISTINGS, Listing, find_listing
 from .prices import price_limits, step_down, step_up, tick_round
 from .walks import daily_sigma, normals, walks_for
 
-SESSION_MINUTES = 390  # 09:00-15:30
 MINUTE_HISTORY_DAYS = 5
 BOOK_LEVELS = 10
 _SQRT12 = math.sqrt(12.0)
@@ -57,18 +62,7 @@ class DailyBar:
     volume: int
     value: int  # won
     prev_close: int
-
-
-@dataclass(frozen=True, slots=True)
-class MinuteBar:
-    time: datetime  # KST, end of the bar
-    open: int
-    high: int
-    low: int
-    close: int
-    volume: int
-    acc_volume: int
-    prev_close: int
+    auction_volume: int = 0  # traded in the closing auction, part of ``volume``
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +75,12 @@ class Extremes:
 
 @dataclass(frozen=True, slots=True)
 class Quote:
-    """Where one stock stands at one instant; ``minutes`` is how many 1-minute bars have traded."""
+    """Where one stock stands at one instant.
+
+    ``minutes`` is how far into the day's path trading has got: 0 before 09:00, then one per
+    minute of continuous trading up to ``CONTINUOUS_MINUTES`` (held through the closing
+    auction), and ``SESSION_MINUTES`` once the auction has executed at 15:30 (``auction.py``).
+    """
 
     listing: Listing
     now: datetime
@@ -97,6 +96,8 @@ class Quote:
     prev_volume: int
     lower: int
     upper: int
+    auction_volume: int = 0  # of ``volume``, traded in today's closing auction
+    prev_auction_volume: int = 0  # of ``prev_volume``, traded in the previous day's closing auction
 
     @property
     def change(self) -> int:
@@ -142,11 +143,12 @@ class _DayInputs:
     steps: list[float]
     walk: list[float]
     volume: int
+    cum_volume: list[int]  # volume traded in the first k minutes of the path, k = 0..390
 
 
-def _bar(day: date, o: int, h: int, lo: int, c: int, *, volume: int, prev: int) -> DailyBar:
+def _bar(day: date, o: int, h: int, lo: int, c: int, *, volume: int, prev: int, auction: int = 0) -> DailyBar:
     """A daily bar; traded value is volume at the bar's typical price, so partial and final bars agree."""
-    return DailyBar(day, o, h, lo, c, volume, volume * (o + h + lo + c) // 4, prev)
+    return DailyBar(day, o, h, lo, c, volume, volume * (o + h + lo + c) // 4, prev, auction)
 
 
 class SyntheticMarket:
@@ -199,7 +201,11 @@ class SyntheticMarket:
         slope = (math.log(closes[i]) - log_open - scale * walk[-1]) / SESSION_MINUTES
         turnover = (0.02 if listing.is_etf else 0.003) * math.exp(0.4 * normals(f"{stamp}:d")[2])
         volume = int(listing.shares * turnover)
-        return _DayInputs(prev, opens[i], closes[i], lower, upper, log_open, scale, slope, steps, walk, volume)
+        weights = list(accumulate(w * (0.4 + 3.0 * abs(s)) for w, s in zip(_PROFILE, steps, strict=True)))
+        cum_volume = [0, *(int(volume * c / weights[-1]) for c in weights[:-1]), volume]
+        return _DayInputs(
+            prev, opens[i], closes[i], lower, upper, log_open, scale, slope, steps, walk, volume, cum_volume
+        )
 
     def _path(self, listing: Listing, i: int) -> _DayPath:
         """The 1-minute path of trading day ``i``; a small LRU keeps recent days."""
@@ -213,27 +219,29 @@ class SyntheticMarket:
         moves = [d.scale * w + k * d.slope for k, w in enumerate(d.walk)]
         points = [tick_round(min(max(math.exp(d.log_open + m), d.lower), d.upper), etf=etf) for m in moves]
         points[0], points[-1] = d.open, d.close
-        weights = list(accumulate(w * (0.4 + 3.0 * abs(s)) for w, s in zip(_PROFILE, d.steps, strict=True)))
-        total = weights[-1]
-        cum_volume = [0, *(int(d.volume * c / total) for c in weights[:-1]), d.volume]
-        path = _DayPath(tuple(points), tuple(cum_volume))
+        path = _DayPath(tuple(points), tuple(d.cum_volume))
         self._paths[key] = path
         if len(self._paths) > self._path_cache:
             self._paths.popitem(last=False)
         return path
 
     def _summary(self, listing: Listing, i: int) -> DailyBar:
-        """A finished day's bar, computed without ticking every minute (ticking is monotone)."""
+        """A finished day's bar, computed without ticking every minute (ticking is monotone).
+
+        Only continuous trading and the auction's execution (the close) trade, so the
+        path's minutes inside the closing auction count toward neither high nor low.
+        """
         key = (listing.code, i)
         bar = self._summaries.get(key)
         if bar is None:
             d = self._day(listing, i)
             etf = listing.is_etf
-            moves = [d.scale * w + k * d.slope for k, w in enumerate(d.walk)]
+            moves = [d.scale * w + k * d.slope for k, w in enumerate(d.walk[: CONTINUOUS_MINUTES + 1])]
             top = tick_round(min(max(math.exp(d.log_open + max(moves)), d.lower), d.upper), etf=etf)
             bottom = tick_round(min(max(math.exp(d.log_open + min(moves)), d.lower), d.upper), etf=etf)
             high, low = max(top, d.open, d.close), min(bottom, d.open, d.close)
-            bar = _bar(self._days[i], d.open, high, low, d.close, volume=d.volume, prev=d.prev)
+            auction = d.volume - d.cum_volume[CONTINUOUS_MINUTES]
+            bar = _bar(self._days[i], d.open, high, low, d.close, volume=d.volume, prev=d.prev, auction=auction)
             self._summaries[key] = bar
         return bar
 
@@ -256,26 +264,19 @@ class SyntheticMarket:
         today = kst.date()
         if not self.calendar.is_trading_day(today):
             return kst, self._day_index(today), SESSION_MINUTES
-        opening = datetime.combine(today, REGULAR_OPEN, tzinfo=KST)
-        closing = datetime.combine(today, REGULAR_CLOSE, tzinfo=KST)
-        if kst < opening:
-            minutes = 0
-        elif kst >= closing:
-            minutes = SESSION_MINUTES
-        else:
-            minutes = min(SESSION_MINUTES, int((kst - opening).total_seconds() // 60) + 1)
-        return kst, self._day_index(today), minutes
+        return kst, self._day_index(today), minutes_traded(kst)
 
     def quote(self, code: str, now: datetime | float) -> Quote:
         """The quote at ``now``: price, day open/high/low/volume so far, previous close and limits."""
         listing = self.listing(code)
         kst, i, minutes = self._view(now)
         bar = self._partial(listing, i, minutes)
-        prev_volume = self._summary(listing, i - 1).volume if i > 0 else 0
+        prev = self._summary(listing, i - 1) if i > 0 else None
         lower, upper = price_limits(bar.prev_close, etf=listing.is_etf)
         return Quote(
             listing, kst, bar.day, minutes, bar.prev_close, bar.close, bar.open, bar.high, bar.low,
-            bar.volume, bar.value, prev_volume, lower, upper,
+            bar.volume, bar.value, prev.volume if prev else 0, lower, upper,
+            bar.auction_volume, prev.auction_volume if prev else 0,
         )  # fmt: skip
 
     def price(self, code: str, now: datetime | float) -> int:
@@ -316,17 +317,7 @@ class SyntheticMarket:
         path = self._path(listing, i)
         closes, _ = self._extend_walk(listing, i)
         prev = closes[i - 1] if i > 0 else closes[0]
-        session_open = datetime.combine(self._days[i], REGULAR_OPEN, tzinfo=KST)
-        bars: list[MinuteBar] = []
-        acc = 0
-        for start in range(0, visible, scope):
-            end = min(start + scope, visible)
-            seen = path.points[start : end + 1]
-            volume = path.cum_volume[end] - path.cum_volume[start]
-            acc += volume
-            label = session_open + timedelta(minutes=min(start + scope, SESSION_MINUTES))
-            bars.append(MinuteBar(label, seen[0], max(seen), min(seen), seen[-1], volume, acc, prev))
-        return bars
+        return day_minute_bars(self._days[i], path.points, path.cum_volume, prev=prev, visible=visible, scope=scope)
 
     def order_book(self, code: str, now: datetime | float) -> OrderBook:
         """Best bid at the price, best ask one tick above, seeded quantities per minute."""

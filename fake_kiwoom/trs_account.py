@@ -96,9 +96,9 @@ def kt00004(req: TrRequest) -> TrResult:
         "tot_pur_amt": p12(purchase),
         "prsm_dpst_aset_amt": p12(account.deposit + evaluation),
         "tot_grnt_sella": p12(0),
-        "tdy_lspft_amt": p12(0),
-        "invt_bncr_amt": p12(0),
-        "mnth_lspft_amt": p12(0),
+        "tdy_lspft_amt": p12(0),  # 당일투자원금
+        "invt_bsamt": p12(0),  # 당월투자원금 (Kiwoom's example client and specification spell it so)
+        "lspft_amt": p12(0),  # 누적투자원금
         "tdy_lspft": p12(0),
         "lspft2": p12(0),
         "lspft": p12(0),

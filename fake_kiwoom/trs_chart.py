@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from .auction import MinuteBar
 from .envelopes import KiwoomError
-from .market import DailyBar, MinuteBar
+from .market import DailyBar
 from .paging import Cursor, make_key, page, parse_key
 from .prices import price_limits, rate, sign_code, signed, signed_price
-from .tr_types import TrRequest, TrResult, require_choice, require_listing
+from .tr_types import TrRequest, TrResult, require_choice
+from .venues import require_venue
 
 TIC_SCOPES: tuple[str, ...] = ("1", "3", "5", "10", "15", "30", "45", "60")
 ADJUST_TYPES: tuple[str, ...] = ("0", "1")
@@ -82,7 +84,7 @@ def _minute_row(bar: MinuteBar, etf: bool) -> dict[str, str]:
 def ka10081(req: TrRequest) -> TrResult:
     """주식일봉차트: ``daily_history_days`` trading days ending at ``base_dt``, ``daily_page_size`` a page."""
     stk_cd = req.body["stk_cd"]
-    listing = require_listing(stk_cd)
+    listing, _ = require_venue(stk_cd)  # every venue shows KRX's bars (venues.py)
     require_choice(req.body, "upd_stkpc_tp", ADJUST_TYPES)
     base_dt = req.body["base_dt"]
     try:
@@ -100,7 +102,7 @@ def ka10081(req: TrRequest) -> TrResult:
 def ka10080(req: TrRequest) -> TrResult:
     """주식분봉차트: the last five trading days of 1-minute bars, aggregated by ``tic_scope``."""
     stk_cd = req.body["stk_cd"]
-    listing = require_listing(stk_cd)
+    listing, _ = require_venue(stk_cd)  # every venue shows KRX's bars (venues.py)
     scope = int(require_choice(req.body, "tic_scope", TIC_SCOPES))
     require_choice(req.body, "upd_stkpc_tp", ADJUST_TYPES)
     cursor = _cursor(req)

@@ -1,7 +1,11 @@
 """Stock information and quote TRs: ka10001, ka10004, ka10007, ka10095, ka10099.
 
 Field names follow Kiwoom's specification exactly (including ``sel_2th_pre_bid``); every
-value is a string, prices carry their direction against the previous close.
+value is a string, prices carry their direction against the previous close. Volumes,
+traded values and order-book quantities follow the venue the code's suffix names
+(``venues.py``). An unknown code is error 1902, except where the live server was measured
+to answer otherwise: ka10007 answers ``return_code`` 0 with every field blank, ka10095 a
+blank row (``stk_cd`` blank too).
 """
 
 from __future__ import annotations
@@ -10,17 +14,11 @@ from datetime import date
 
 from .envelopes import KiwoomError
 from .fundamentals import fundamentals_for
-from .listings import (
-    KNOWN_MARKET_TYPES,
-    MARKET_CODES,
-    MARKET_NAMES_KO,
-    find_listing,
-    listings_in,
-    split_venue,
-)
+from .listings import KNOWN_MARKET_TYPES, MARKET_CODES, MARKET_NAMES_KO, Listing, listed_under
 from .market import OrderBook, Quote, SyntheticMarket
 from .prices import rate, sign_code, signed, signed_price, tick_floor
-from .tr_types import TrRequest, TrResult, require_listing
+from .tr_types import TrRequest, TrResult
+from .venues import find_venue, require_venue, venue_book, venue_quote
 
 MAX_WATCHLIST = 100
 
@@ -43,12 +41,20 @@ def price_fields(q: Quote) -> dict[str, str]:
     }
 
 
+def _quote(market: SyntheticMarket, listing: Listing, suffix: str, now: float) -> Quote:
+    return venue_quote(market.quote(listing.code, now), suffix)
+
+
+def _book(market: SyntheticMarket, listing: Listing, suffix: str, now: float) -> OrderBook:
+    return venue_book(market.order_book(listing.code, now), listing, suffix)
+
+
 def ka10001(req: TrRequest) -> TrResult:
     """주식기본정보: identity, fundamentals, 250-day and year extremes, the day's prices."""
     stk_cd = req.body["stk_cd"]
-    listing = require_listing(stk_cd)
+    listing, suffix = require_venue(stk_cd)
     m = req.market
-    q = m.quote(listing.code, req.now)
+    q = _quote(m, listing, suffix, req.now)
     p = q.prev_close
     f = fundamentals_for(listing, m.seed)
     year = m.extremes(listing.code, req.now, since=date(q.day.year, 1, 1))
@@ -112,10 +118,9 @@ def _book_fields(book: OrderBook, prev: int) -> dict[str, str]:
 
 def ka10004(req: TrRequest) -> TrResult:
     """주식호가: ten ask and ten bid levels around the current price, totals that add up."""
-    stk_cd = req.body["stk_cd"]
-    listing = require_listing(stk_cd)
-    q = req.market.quote(listing.code, req.now)
-    book = req.market.order_book(listing.code, req.now)
+    listing, suffix = require_venue(req.body["stk_cd"])
+    q = _quote(req.market, listing, suffix, req.now)
+    book = _book(req.market, listing, suffix, req.now)
     fields: dict[str, object] = {
         "bid_req_base_tm": q.now.strftime("%H%M%S"),
         **_book_fields(book, q.prev_close),
@@ -127,12 +132,28 @@ def ka10004(req: TrRequest) -> TrResult:
     return TrResult(fields)
 
 
+KA10007_FIELDS: tuple[str, ...] = (
+    "stk_nm", "stk_cd", "date", "tm", "pred_close_pric", "pred_trde_qty", "upl_pric", "lst_pric", "flo_stkcnt",
+    "cur_prc", "smbol", "flu_rt", "pred_pre", "pre_sig", "open_pric", "high_pric", "low_pric", "trde_qty",
+    "trde_prica",
+    *(f"{side}_{level}bid{kind}" for level in range(1, 11) for side in ("sel", "buy") for kind in ("", "_req")),
+    "tot_sel_req", "tot_buy_req",
+)  # fmt: skip
+
+
 def ka10007(req: TrRequest) -> TrResult:
-    """시세표성정보: the quote screen, including the order book's ten levels."""
+    """시세표성정보: the quote screen, including the order book's ten levels.
+
+    An unknown code is not an error here: the live server answers ``return_code`` 0 with
+    every field blank (measured by a third-party client), and so does the fake.
+    """
     stk_cd = req.body["stk_cd"]
-    listing = require_listing(stk_cd)
-    q = req.market.quote(listing.code, req.now)
-    book = req.market.order_book(listing.code, req.now)
+    found = find_venue(stk_cd)
+    if found is None:
+        return TrResult(dict.fromkeys(KA10007_FIELDS, ""))
+    listing, suffix = found
+    q = _quote(req.market, listing, suffix, req.now)
+    book = _book(req.market, listing, suffix, req.now)
     p = q.prev_close
     price = price_fields(q)
     fields: dict[str, object] = {
@@ -173,15 +194,17 @@ WATCHLIST_FIELDS: tuple[str, ...] = (
 
 
 def _watch_row(stk_cd: str, market: SyntheticMarket, now: float) -> dict[str, str]:
+    """One code's row; an unknown code's row is blank throughout, ``stk_cd`` included, as live."""
     row = dict.fromkeys(WATCHLIST_FIELDS, "")
-    row["stk_cd"] = stk_cd
-    listing = find_listing(stk_cd)
-    if listing is None or split_venue(stk_cd)[0] != listing.code:
+    found = find_venue(stk_cd)
+    if found is None:
         return row
-    q = market.quote(listing.code, now)
+    listing, suffix = found
+    q = _quote(market, listing, suffix, now)
     price = price_fields(q)
     row.update({k: v for k, v in price.items() if k in row})
     row.update(
+        stk_cd=stk_cd,
         stk_nm=listing.name,
         trde_prica=str(q.value // 1_000_000),
         cap=str(listing.shares * listing.face_value // 100_000_000),
@@ -204,32 +227,33 @@ def ka10095(req: TrRequest) -> TrResult:
 
 
 def ka10099(req: TrRequest) -> TrResult:
-    """종목정보 리스트: camelCase rows for one market; documented-but-unlisted markets are empty."""
+    """종목정보 리스트: camelCase rows for one ``mrkt_tp``; documented-but-unlisted markets are empty.
+
+    The KOSPI list (0) carries the ETFs as well, as live (``listings.MARKETS_LISTED``); a
+    row's ``marketCode`` and ``marketName`` give its own product type (8, ETF), not the list.
+    """
     mrkt_tp = req.body["mrkt_tp"]
     if not mrkt_tp.isdigit() or mrkt_tp not in KNOWN_MARKET_TYPES:
         raise KiwoomError(1901, f"시장구분={mrkt_tp}")
     rows: list[dict[str, str]] = []
-    for market, code in MARKET_CODES.items():
-        if code != mrkt_tp:
-            continue
-        for listing in listings_in(market):
-            q = req.market.quote(listing.code, req.now)
-            rows.append(
-                {
-                    "code": listing.code,
-                    "name": listing.name,
-                    "listCount": str(listing.shares).zfill(16),
-                    "auditInfo": "정상",
-                    "regDay": listing.reg_day,
-                    "lastPrice": str(q.prev_close).zfill(8),
-                    "state": "증거금20%|담보대출|신용가능" if not listing.is_etf else "증거금20%|담보대출",
-                    "marketCode": code,
-                    "marketName": MARKET_NAMES_KO[market],
-                    "upName": listing.sector,
-                    "upSizeName": listing.size_class,
-                    "companyClassName": "" if market.value != "KOSDAQ" else "우량기업부",
-                    "orderWarning": "0",
-                    "nxtEnable": "N" if listing.is_etf else "Y",
-                }
-            )
+    for listing in listed_under(mrkt_tp):
+        q = req.market.quote(listing.code, req.now)
+        rows.append(
+            {
+                "code": listing.code,
+                "name": listing.name,
+                "listCount": str(listing.shares).zfill(16),
+                "auditInfo": "정상",
+                "regDay": listing.reg_day,
+                "lastPrice": str(q.prev_close).zfill(8),
+                "state": "증거금20%|담보대출|신용가능" if not listing.is_etf else "증거금20%|담보대출",
+                "marketCode": MARKET_CODES[listing.market],
+                "marketName": MARKET_NAMES_KO[listing.market],
+                "upName": listing.sector,
+                "upSizeName": listing.size_class,
+                "companyClassName": "" if listing.market.value != "KOSDAQ" else "우량기업부",
+                "orderWarning": "0",
+                "nxtEnable": "Y" if listing.nxt_enabled else "N",
+            }
+        )
     return TrResult({"list": rows})

@@ -21,6 +21,7 @@ import httpx2
 
 from kiwoom import wiring
 from kiwoom.base import BaseMCPClient
+from kiwoom.catalog_calls import CatalogCalls
 from kiwoom.config import Mode, Settings
 from kiwoom.errors import InvalidInputError, KiwoomError
 from kiwoom.history import load_bars
@@ -81,6 +82,7 @@ class KiwoomClient(BaseMCPClient):
         self._transport: TRTransport | None = None
         self._batcher: QuoteBatcher | None = None
         self.quotes = QuoteBook(self._guarded, self._quote_connection, self.guard, self._meta)
+        self.catalog = CatalogCalls(self._guarded, self._tr)
         self._account_no = ""
         self._opening = asyncio.Lock()
         self.last_error: str | None = None
@@ -203,6 +205,10 @@ class KiwoomClient(BaseMCPClient):
     @property
     def tokens(self) -> TokenManager | None:
         return self._tokens
+
+    async def query_tr(self, api_id: str, params: dict[str, Any] | None = None, *, pages: int = 1) -> dict[str, Any]:
+        """Any catalog TR, checked, guarded and decoded (:mod:`kiwoom.catalog_calls`); ``params`` over its example."""
+        return await self.catalog.query(api_id, params, pages=pages)
 
     async def tr_request(self, api_id: str, body: dict[str, str]) -> dict[str, Any]:
         """One raw TR page with no cache, retries or fallback: for learning, and for TRs without a method."""

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kiwoom.errors import ConfigurationError
@@ -31,6 +31,11 @@ SANDBOX_APP_KEY = "sandbox-app-key"
 SANDBOX_SECRET_KEY = "sandbox-secret-key"
 SANDBOX_ACCOUNT_NO = "5012345611"
 SANDBOX_BASE_URL = "http://sandbox.fake-kiwoom"
+
+
+#: MCP toolsets (``KIWOOM_TOOLSETS``): the default keeps the tool list short for assistants.
+TOOLSETS = ("quotes", "charts", "account", "rankings", "flows", "sectors", "etf", "themes", "catalog")
+DEFAULT_TOOLSETS = ("quotes", "charts", "account")
 
 
 class Mode(StrEnum):
@@ -143,6 +148,23 @@ class Settings(BaseSettings):
     )
 
     sandbox_seed: int = Field(0, description="Seed of the embedded sandbox market")
+    toolsets: str = Field(
+        ",".join(DEFAULT_TOOLSETS),
+        description="MCP toolsets to offer, comma-separated: " + ", ".join(TOOLSETS),
+    )
+
+    @field_validator("toolsets")
+    @classmethod
+    def _known_toolsets(cls, value: str) -> str:
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        unknown = [name for name in names if name not in TOOLSETS]
+        if unknown or not names:
+            raise ValueError(f"toolsets are {', '.join(TOOLSETS)} (comma-separated); got {value!r}")
+        return ",".join(dict.fromkeys(names))
+
+    def toolset_names(self) -> frozenset[str]:
+        """The toolsets the MCP server offers (``KIWOOM_TOOLSETS``)."""
+        return frozenset(self.toolsets.split(","))
 
     def storage_backend(self) -> Literal["memory", "redis"]:
         """``redis`` when asked for or when a Redis URL is set; ``memory`` otherwise."""

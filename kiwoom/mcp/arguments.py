@@ -105,6 +105,15 @@ _SUBJECTS: dict[str, tuple[str | None, str]] = {
     "search_stock": ("query", "종목 검색"),
     "get_account_info": (None, "계좌 정보 조회"),
     "get_market_status": (None, "시장 상태 조회"),
+    "get_stock_chart": ("stock_code", "차트 조회"),
+    "get_rankings": ("kind", "순위 조회"),
+    "get_investor_flows": ("stock_code", "투자자별 매매 조회"),
+    "get_program_trading": (None, "프로그램 매매 조회"),
+    "get_sector_index": ("sector", "업종 지수 조회"),
+    "get_etf_info": ("stock_code", "ETF 정보 조회"),
+    "get_themes": (None, "테마 그룹 조회"),
+    "get_theme_stocks": ("theme", "테마 구성 종목 조회"),
+    "query_tr": ("api_id", "TR 조회"),
 }
 
 

@@ -277,8 +277,36 @@ class MarketStatus(Provenance):
     basis: str | None = Field(None, description="What the status was computed from, in Korean")
 
 
+class CatalogAnswer(Provenance):
+    """A catalog TR's answer, decoded: its top-level fields and the rows of its list."""
+
+    api_id: str = Field(description="The Kiwoom TR that answered, e.g. ka10027")
+    name: str = Field(description="The TR's Korean name, e.g. 전일대비등락률상위요청")
+    fields: dict[str, Any] = Field(
+        description="Top-level fields by Kiwoom's field name, decoded: prices as positive KRW, amounts as "
+        "integers, rates as % floats, dates YYYY-MM-DD, times HH:MM:SS; null when Kiwoom left one blank"
+    )
+    rows: list[dict[str, Any]] = Field(description="The rows of the TR's list, decoded the same way")
+    count: int = Field(description="Number of rows")
+    pages: int = Field(description="Continuation pages read")
+
+
+#: The tools of the toolsets beyond the learning guide's: all answer a catalog TR.
+CATALOG_TOOLS = (
+    "get_stock_chart",
+    "get_rankings",
+    "get_investor_flows",
+    "get_program_trading",
+    "get_sector_index",
+    "get_etf_info",
+    "get_themes",
+    "get_theme_stocks",
+    "query_tr",
+)
+
 #: Each tool's data model, by tool name.
 DATA_MODELS: dict[str, type[Provenance]] = {
+    **dict.fromkeys(CATALOG_TOOLS, CatalogAnswer),
     "get_stock_price": StockPrice,
     "get_stock_prices": StockPrices,
     "get_stock_info": StockInfo,

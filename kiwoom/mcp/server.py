@@ -28,12 +28,14 @@ from kiwoom.client import KiwoomClient
 from kiwoom.errors import InvalidInputError, KiwoomError
 from kiwoom.mcp import envelope
 from kiwoom.mcp.arguments import ArgumentErrors, Days, Interval, Query, StockCode, StockCodes, subject
+from kiwoom.mcp.catalog_tools import Tool, catalog_tools
 from kiwoom.mcp.http_app import build_http_app, uvicorn_config
 from kiwoom.mcp.listen import bind_listener
 from kiwoom.mcp.metrics import Metrics
 from kiwoom.mcp.schemas import OUTPUT_SCHEMAS
 from kiwoom.mcp.settings import ServerSettings
 from kiwoom.observe import FanOut
+from kiwoom.operations.toolsets import TOOLSET_OF
 
 logger = logging.getLogger("kiwoom.server")
 
@@ -194,7 +196,7 @@ class KiwoomMCPServer:
             """Whether KRX is trading now, which session is on (or why closed), and when it next opens."""
             return await self._invoke("get_market_status", subject("get_market_status", {}), client.get_market_status)
 
-        tools = (
+        tools: tuple[Tool, ...] = (
             get_stock_price,
             get_stock_prices,
             get_stock_info,
@@ -203,9 +205,13 @@ class KiwoomMCPServer:
             search_stock,
             get_account_info,
             get_market_status,
+            *catalog_tools(client, self._invoke),
         )
         for fn in tools:
-            self.fastmcp.tool(fn, annotations=READ_ONLY, output_schema=OUTPUT_SCHEMAS[fn.__name__])
+            toolset = TOOLSET_OF[fn.__name__]
+            self.fastmcp.tool(fn, annotations=READ_ONLY, output_schema=OUTPUT_SCHEMAS[fn.__name__], tags={toolset})
+        # Only the toolsets KIWOOM_TOOLSETS names are listed and callable: a short list for assistants.
+        self.fastmcp.enable(tags=set(client.settings.toolset_names()), only=True)
         parameters = {fn.__name__: list(inspect.signature(fn).parameters) for fn in tools}
         self.fastmcp.add_middleware(ArgumentErrors(self._reject, parameters))
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from kiwoom.errors import KiwoomHTTPError, KiwoomResponseError, api_error_for
+from tr_catalog import CATALOG
 
 REAL_HOST: Final = "https://api.kiwoom.com"
 MOCK_HOST: Final = "https://mockapi.kiwoom.com"
@@ -21,19 +22,9 @@ TOKEN_PATH: Final = "/oauth2/token"
 REVOKE_PATH: Final = "/oauth2/revoke"
 JSON_CONTENT_TYPE: Final = "application/json;charset=UTF-8"
 
-#: api-id → URL group under /api/dostk/. Sending a TR to another group is error 1504.
-TR_PATHS: Final[Mapping[str, str]] = {
-    "ka10001": "/api/dostk/stkinfo",  # 주식기본정보
-    "ka10095": "/api/dostk/stkinfo",  # 관심종목정보 (batch quotes)
-    "ka10099": "/api/dostk/stkinfo",  # 종목정보 리스트
-    "ka10004": "/api/dostk/mrkcond",  # 주식호가
-    "ka10007": "/api/dostk/mrkcond",  # 시세표성정보
-    "ka10080": "/api/dostk/chart",  # 주식분봉차트
-    "ka10081": "/api/dostk/chart",  # 주식일봉차트
-    "kt00001": "/api/dostk/acnt",  # 예수금상세현황
-    "kt00004": "/api/dostk/acnt",  # 계좌평가현황
-    "kt00018": "/api/dostk/acnt",  # 계좌평가잔고내역
-}
+#: api-id → URL path (``/api/dostk/{group}``) of every TR in the catalog (``tr_catalog``).
+#: Sending a TR to another group is error 1504.
+TR_PATHS: Final[Mapping[str, str]] = {api_id: tr.path for api_id, tr in CATALOG.items()}
 
 #: Market codes of ka10099 (mrkt_tp) used by this project, and the names shown to users.
 MARKET_CODES: Final[Mapping[str, str]] = {"0": "KOSPI", "10": "KOSDAQ", "8": "ETF"}

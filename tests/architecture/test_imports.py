@@ -1,8 +1,9 @@
 """The layering the README promises, checked on the source: who may import whom, and no cycles.
 
-``krx`` is reference data below everything; ``kiwoom`` is the client and server; the fake
-Kiwoom must stay independent of the client it tests (or it could not catch the client's
-mistakes); ``kiwoom_lab`` drives both and nothing drives it. A cycle makes import order
+``krx`` is reference data below everything, ``tr_catalog`` (Kiwoom's TRs as data) beside it;
+``kiwoom`` is the client and server; the fake Kiwoom must stay independent of the client
+it tests (or it could not catch the client's mistakes); ``kiwoom_lab`` drives both and
+nothing drives it. A cycle makes import order
 matter, which is how a module ends up half-initialised in production but not in a test.
 """
 
@@ -28,7 +29,7 @@ KNOWN = {"pkg", "pkg.sub", "pkg.sub.leaf", "pkg.other"}
 @pytest.fixture(scope="module")
 def imports() -> list[Import]:
     found = all_imports()
-    assert {i.source.split(".", 1)[0] for i in found} == {"krx", "kiwoom", "fake_kiwoom", "kiwoom_lab"}
+    assert {i.source.split(".", 1)[0] for i in found} == {"krx", "tr_catalog", "kiwoom", "fake_kiwoom", "kiwoom_lab"}
     return found
 
 
@@ -45,7 +46,12 @@ def test_the_client_imports_nothing_from_the_lab(imports: list[Import]) -> None:
 
 
 def test_krx_imports_none_of_the_packages_above_it(imports: list[Import]) -> None:
-    assert crossings(imports, "krx", {"kiwoom", "fake_kiwoom", "kiwoom_lab"}) == []
+    assert crossings(imports, "krx", {"tr_catalog", "kiwoom", "fake_kiwoom", "kiwoom_lab"}) == []
+
+
+def test_the_tr_catalog_imports_none_of_the_packages_that_use_it(imports: list[Import]) -> None:
+    """The fake and the client both read the catalog, so it may depend on neither."""
+    assert crossings(imports, "tr_catalog", {"kiwoom", "fake_kiwoom", "kiwoom_lab"}) == []
 
 
 def test_no_import_cycle_among_modules(imports: list[Import]) -> None:

@@ -108,7 +108,7 @@ def test_missing_required_field_is_1511(
     assert result["return_msg"].endswith(f"[1511:필수 입력 값에 값이 존재하지 않습니다. 필수입력 파라미터={field}]")
 
 
-@pytest.mark.parametrize("api_id", ["ka10001", "ka10004", "ka10007", "ka10080", "ka10081"])
+@pytest.mark.parametrize("api_id", ["ka10001", "ka10004", "ka10080", "ka10081"])  # ka10007: blank, not an error
 def test_unknown_stock_is_1902(client: TestClient, token: str, api_id: str) -> None:
     body = {"stk_cd": "999999", "tic_scope": "1", "base_dt": "20251126", "upd_stkpc_tp": "1"}
     result = _assert_error(call_tr(client, token, api_id, body), 200, 2, 1902)

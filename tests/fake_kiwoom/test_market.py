@@ -143,7 +143,7 @@ def test_daily_bar_matches_its_minute_bars() -> None:
     minutes = MARKET.minute_bars("035720", now)
     day = WEDNESDAY - timedelta(days=1)
     of_day = [b for b in minutes if b.time.date() == day]
-    assert len(of_day) == 390
+    assert len(of_day) == 381  # 380 minutes of continuous trading (09:01-15:20) and the 15:30 closing auction
     daily = next(b for b in MARKET.daily_bars("035720", now, count=5) if b.day == day)
     assert daily.high == max(b.high for b in of_day)
     assert daily.low == min(b.low for b in of_day)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from fake_kiwoom.listings import LISTINGS, Market
+from fake_kiwoom.listings import LISTINGS, MARKET_CODES, Market
 from tests.support.fake import SAMPLE_BODIES, call_tr, issue_token, make_client, unlimited
 
 KA10001_FIELDS = [
@@ -235,20 +235,24 @@ def test_ka10001_price_signs_follow_previous_close(session: tuple[TestClient, st
 def test_ka10095_unknown_code_gives_blank_row(session: tuple[TestClient, str]) -> None:
     client, token = session
     rows = call_tr(client, token, "ka10095", {"stk_cd": "005930|123456|035720_NX"}).json()["atn_stk_infr"]
-    assert [r["stk_cd"] for r in rows] == ["005930", "123456", "035720_NX"]
+    assert [r["stk_cd"] for r in rows] == ["005930", "", "035720_NX"]  # live leaves even stk_cd blank
     blank = rows[1]
-    assert all(v == "" for k, v in blank.items() if k != "stk_cd")
+    assert all(v == "" for v in blank.values())
     assert rows[0]["stk_nm"] == "삼성전자"
     assert rows[2]["stk_nm"] == "카카오"
 
 
-@pytest.mark.parametrize(("mrkt_tp", "market"), [("0", Market.KOSPI), ("10", Market.KOSDAQ), ("8", Market.ETF)])
-def test_ka10099_filters_by_market(session: tuple[TestClient, str], mrkt_tp: str, market: Market) -> None:
+@pytest.mark.parametrize(
+    ("mrkt_tp", "markets"),
+    [("0", {Market.KOSPI, Market.ETF}), ("10", {Market.KOSDAQ}), ("8", {Market.ETF})],  # ETFs trade on KOSPI
+)
+def test_ka10099_filters_by_market(session: tuple[TestClient, str], mrkt_tp: str, markets: set[Market]) -> None:
     client, token = session
     rows = call_tr(client, token, "ka10099", {"mrkt_tp": mrkt_tp}).json()["list"]
-    assert {r["code"] for r in rows} == {item.code for item in LISTINGS if item.market is market}
+    assert {r["code"] for r in rows} == {item.code for item in LISTINGS if item.market in markets}
+    by_code = {item.code: item for item in LISTINGS}
     for row in rows:
-        assert row["marketCode"] == mrkt_tp
+        assert row["marketCode"] == MARKET_CODES[by_code[row["code"]].market]  # the row's own product type
         assert len(row["lastPrice"]) == 8
         assert row["lastPrice"].isdigit()
         assert all(key[0].islower() and "_" not in key for key in row)

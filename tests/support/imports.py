@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 #: The shipped packages, lowest layer first.
-PACKAGES = ("krx", "kiwoom", "fake_kiwoom", "kiwoom_lab")
+PACKAGES = ("krx", "tr_catalog", "kiwoom", "fake_kiwoom", "kiwoom_lab")
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,8 @@ class McpHarness:
 
 
 @contextlib.asynccontextmanager
-async def open_harness() -> AsyncIterator[McpHarness]:
+async def open_harness(**overrides: Any) -> AsyncIterator[McpHarness]:
+    """The server on a client of the in-process fake; ``overrides`` are client settings (``toolsets=...``)."""
     t = FakeTime()
     app = create_app(FakeKiwoomConfig(seed=11), clock=t.clock)
     transport = httpx2.ASGITransport(app=app)
@@ -60,6 +61,7 @@ async def open_harness() -> AsyncIterator[McpHarness]:
         app_key=APP_KEY,
         secret_key=SECRET,
         account_no=ACCOUNT,
+        **overrides,
     )
     client = KiwoomClient(settings, transport=transport, clock=t.clock, monotonic=t.clock, sleep=t.sleep)
     server = KiwoomMCPServer(client)

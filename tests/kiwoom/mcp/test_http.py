@@ -50,6 +50,7 @@ async def test_sdk_client_lists_and_calls_every_tool(open_url: str) -> None:
         "search_stock": {"query": "NAVER"},
         "get_account_info": {},
         "get_market_status": {},
+        "get_stock_chart": {"stock_code": "005930"},
     }
     async with Client(f"{open_url}/mcp") as client:
         listed = await client.list_tools()

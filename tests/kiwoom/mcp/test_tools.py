@@ -17,6 +17,7 @@ TOOLS = {
     "get_account_info",
     "get_market_status",
     "get_orderbook",
+    "get_stock_chart",
     "get_stock_history",
     "get_stock_info",
     "get_stock_price",
