@@ -37,7 +37,7 @@ class Fundamentals:
 
 def fundamentals_for(listing: Listing, seed: int) -> Fundamentals | None:
     """``None`` for ETFs, which have no earnings of their own."""
-    if listing.is_etf:
+    if listing.is_etp:
         return None
     rng = random.Random(f"{seed}:{listing.code}:fundamentals")
     per0 = rng.uniform(6.0, 35.0)

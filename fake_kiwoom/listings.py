@@ -1,11 +1,14 @@
 """The fake's stock universe: real KRX listings with realistic anchors.
 
 Codes and names are real so that a client pointed at the fake looks up the same
-symbols it would on the live server: some 340 KOSPI, KOSDAQ and ETF listings, their
-codes, short names (as KRX and Kiwoom spell them), listing dates, face values and
-share counts taken from KRX listing data. Base prices are rough late-2024 levels and
-ETF unit counts (and a few ETF listing dates) are approximate; they only anchor the
-synthetic random walk (see ``market.py``), so they need to be plausible, not current.
+symbols it would on the live server: some 340 KOSPI, KOSDAQ and ETF listings and a few
+ETNs, their codes, short names (as KRX and Kiwoom spell them), listing dates, face values
+and share counts taken from KRX listing data. Base prices are rough late-2024 levels and
+ETF and ETN unit counts (and a few ETF and most ETN listing dates) are approximate; they
+only anchor the synthetic random walk (see ``market.py``), so they need to be plausible,
+not current. The ETNs' codes and names are as Kiwoom's ka10099 listed them in 2026
+(Soochol/hoga-ops ``hoga/api/kiwoom_master_seed.json``), each checked against a second
+public source.
 
 The rows live in ``krx/listings.csv`` (UTF-8, one listing a line, header ``FIELDS``),
 read once at import; a malformed row fails the import with its line number. Its first
@@ -28,10 +31,15 @@ class Market(StrEnum):
     KOSPI = "KOSPI"
     KOSDAQ = "KOSDAQ"
     ETF = "ETF"
+    #: Exchange-traded notes: listed on the securities (KOSPI) market like ETFs, and traded
+    #: like them (the ETF tick grid, no Nextrade), but debt of their issuer, not funds.
+    ETN = "ETN"
 
 
-#: ka10099 ``mrkt_tp`` codes for the markets the fake lists; ka10099 ``marketCode`` values.
-MARKET_CODES: dict[Market, str] = {Market.KOSPI: "0", Market.KOSDAQ: "10", Market.ETF: "8"}
+#: ka10099 ``marketCode`` values: a row's own product type. For KOSPI, KOSDAQ and ETF they
+#: are also the ``mrkt_tp`` of their list; ETN's 60 is a product type only (Kiwoom documents
+#: no ``mrkt_tp`` 60, and the ETNs come in the KOSPI list, see ``MARKETS_LISTED``).
+MARKET_CODES: dict[Market, str] = {Market.KOSPI: "0", Market.KOSDAQ: "10", Market.ETF: "8", Market.ETN: "60"}
 
 #: ``mrkt_tp`` codes Kiwoom documents for ka10099; the fake lists nothing for the others.
 KNOWN_MARKET_TYPES: frozenset[str] = frozenset({"0", "10", "3", "8", "30", "50", "4", "5", "6", "9", "2"})
@@ -40,15 +48,18 @@ MARKET_NAMES_KO: dict[Market, str] = {
     Market.KOSPI: "거래소",
     Market.KOSDAQ: "코스닥",
     Market.ETF: "ETF",
+    Market.ETN: "ETN",
 }
 
-#: Which listings each ka10099 ``mrkt_tp`` returns. On KRX, ETFs trade on the securities
-#: (KOSPI) market, so the KOSPI list carries every ETF too, each row keeping ``marketCode``
-#: 8 (a product type, not the list asked for); the ETF list holds ETFs alone. Measured by a
-#: public client (Soochol/hoga-ops, ``hoga/api/kiwoom_master.py``, 2026-08-03):
-#: ``mrkt_tp=0`` gave 917 stocks, 1,155 ETFs and the ETNs; ``mrkt_tp=10`` only KOSDAQ.
+#: Which listings each ka10099 ``mrkt_tp`` returns. On KRX, ETFs and ETNs trade on the
+#: securities (KOSPI) market, so the KOSPI list carries every ETF and ETN too, each row
+#: keeping its ``marketCode`` (8 ETF, 60 ETN: a product type, not the list asked for); the
+#: ETF list holds ETFs alone, and no list holds ETNs alone. Measured by a public client
+#: (Soochol/hoga-ops, ``hoga/api/kiwoom_master.py``, 2026-08-03): ``mrkt_tp=0`` gave 917
+#: stocks, 1,155 ETFs and 376 ETNs (``marketCode`` 60, and 70/90 for loss-limited and
+#: volatility ETNs); ``mrkt_tp=10`` only KOSDAQ.
 MARKETS_LISTED: dict[str, frozenset[Market]] = {
-    "0": frozenset({Market.KOSPI, Market.ETF}),
+    "0": frozenset({Market.KOSPI, Market.ETF, Market.ETN}),
     "10": frozenset({Market.KOSDAQ}),
     "8": frozenset({Market.ETF}),
 }
@@ -74,7 +85,21 @@ class Listing:
 
     @property
     def is_etf(self) -> bool:
+        """An ETF, and only that: ETF lists, rankings and TRs (ka40xxx) leave ETNs out."""
         return self.market is Market.ETF
+
+    @property
+    def is_etn(self) -> bool:
+        return self.market is Market.ETN
+
+    @property
+    def is_etp(self) -> bool:
+        """An exchange-traded product (ETF or ETN): what trades like an ETF rather than a stock.
+
+        KRX quotes both on the ETF tick grid (pass it as ``etf=`` to ``prices``), neither has
+        earnings or trades on Nextrade, and stock rankings that exclude ETFs exclude both.
+        """
+        return self.market in (Market.ETF, Market.ETN)
 
     @property
     def nxt_enabled(self) -> bool:
@@ -82,10 +107,10 @@ class Listing:
 
         NXT admits a subset of KRX stocks and no ETFs or ETNs (measured: every ETF and ETN
         row says ``N``). The fake's deterministic rule: the large and mid caps
-        (``size_class`` 대형주/중형주) of KOSPI and KOSDAQ; KOSDAQ small caps and ETFs are
-        KRX only.
+        (``size_class`` 대형주/중형주) of KOSPI and KOSDAQ; KOSDAQ small caps, ETFs and
+        ETNs are KRX only.
         """
-        return not self.is_etf and self.size_class in NXT_SIZE_CLASSES
+        return not self.is_etp and self.size_class in NXT_SIZE_CLASSES
 
 
 #: Where the rows live: a UTF-8 CSV inside the ``krx`` package, shipped in the wheel.

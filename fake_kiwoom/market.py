@@ -191,7 +191,7 @@ class SyntheticMarket:
         """Everything that fixes trading day ``i``: prices from the walk plus the intraday draws."""
         closes, opens = self._extend_walk(listing, i)
         prev = closes[i - 1] if i > 0 else closes[0]
-        lower, upper = price_limits(prev, etf=listing.is_etf)
+        lower, upper = price_limits(prev, etf=listing.is_etp)
         stamp = f"{self.seed}:{listing.code}:{self._days[i].isoformat()}"
         rng = random.Random(f"{stamp}:m")
         steps = [rng.random() - 0.5 for _ in range(SESSION_MINUTES)]
@@ -215,7 +215,7 @@ class SyntheticMarket:
             self._paths.move_to_end(key)
             return cached
         d = self._day(listing, i)
-        etf = listing.is_etf
+        etf = listing.is_etp
         moves = [d.scale * w + k * d.slope for k, w in enumerate(d.walk)]
         points = [tick_round(min(max(math.exp(d.log_open + m), d.lower), d.upper), etf=etf) for m in moves]
         points[0], points[-1] = d.open, d.close
@@ -235,7 +235,7 @@ class SyntheticMarket:
         bar = self._summaries.get(key)
         if bar is None:
             d = self._day(listing, i)
-            etf = listing.is_etf
+            etf = listing.is_etp
             moves = [d.scale * w + k * d.slope for k, w in enumerate(d.walk[: CONTINUOUS_MINUTES + 1])]
             top = tick_round(min(max(math.exp(d.log_open + max(moves)), d.lower), d.upper), etf=etf)
             bottom = tick_round(min(max(math.exp(d.log_open + min(moves)), d.lower), d.upper), etf=etf)
@@ -272,7 +272,7 @@ class SyntheticMarket:
         kst, i, minutes = self._view(now)
         bar = self._partial(listing, i, minutes)
         prev = self._summary(listing, i - 1) if i > 0 else None
-        lower, upper = price_limits(bar.prev_close, etf=listing.is_etf)
+        lower, upper = price_limits(bar.prev_close, etf=listing.is_etp)
         return Quote(
             listing, kst, bar.day, minutes, bar.prev_close, bar.close, bar.open, bar.high, bar.low,
             bar.volume, bar.value, prev.volume if prev else 0, lower, upper,
@@ -322,7 +322,7 @@ class SyntheticMarket:
     def order_book(self, code: str, now: datetime | float) -> OrderBook:
         """Best bid at the price, best ask one tick above, seeded quantities per minute."""
         q = self.quote(code, now)
-        etf = q.listing.is_etf
+        etf = q.listing.is_etp
         rng = random.Random(f"{self.seed}:{q.listing.code}:{q.day.isoformat()}:{q.minutes}:book")
         base = max(10, q.prev_volume // 4000)
         asks: list[tuple[int, int]] = []

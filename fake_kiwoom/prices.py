@@ -17,12 +17,18 @@ _EQUITY_TICKS: tuple[tuple[int, int], ...] = (
     (200_000, 100),
     (500_000, 500),
 )
+#: The flat grid of exchange-traded products: ETFs and ETNs alike (KRX gives ETNs the ETF tick).
 ETF_TICK = 5
 LIMIT_RATE = 0.30
 
 
 def tick_size(price: float, *, etf: bool = False) -> int:
-    """The KRX tick at ``price``; ETFs trade on a flat 5-won grid."""
+    """The KRX tick at ``price``; ETFs and ETNs trade on a flat 5-won grid.
+
+    ``etf`` means any exchange-traded product: pass ``Listing.is_etp`` (ETF or ETN), not
+    ``Listing.is_etf``, so that an ETN is quoted on the ETF grid as on KRX. Every helper
+    below takes the same flag.
+    """
     if etf:
         return ETF_TICK
     for bound, tick in _EQUITY_TICKS:

@@ -95,7 +95,7 @@ def ka10081(req: TrRequest) -> TrResult:
         raise KiwoomError(1517, f"base_dt={base_dt} (형식: YYYYMMDD)") from None
     cursor = _cursor(req)
     bars = req.market.daily_bars(listing.code, cursor.asof, base_day=base_day, count=req.config.daily_history_days)
-    rows = [_daily_row(b, listing.shares, listing.is_etf) for b in bars]
+    rows = [_daily_row(b, listing.shares, listing.is_etp) for b in bars]
     return _finish(req, "stk_dt_pole_chart_qry", rows, cursor=cursor, size=req.config.daily_page_size)
 
 
@@ -107,5 +107,5 @@ def ka10080(req: TrRequest) -> TrResult:
     require_choice(req.body, "upd_stkpc_tp", ADJUST_TYPES)
     cursor = _cursor(req)
     bars = req.market.minute_bars(listing.code, cursor.asof, scope=scope)
-    rows = [_minute_row(b, listing.is_etf) for b in bars]
+    rows = [_minute_row(b, listing.is_etp) for b in bars]
     return _finish(req, "stk_min_pole_chart_qry", rows, cursor=cursor, size=req.config.minute_page_size)

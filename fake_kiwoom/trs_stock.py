@@ -77,7 +77,7 @@ def ka10001(req: TrRequest) -> TrResult:
         "mac": str(mac),
         "mac_wght": "",
         "for_exh_rt": rate(f.foreign_exhaustion) if f else "0.00",
-        "repl_pric": str(tick_floor(p * 0.7, etf=listing.is_etf)),
+        "repl_pric": str(tick_floor(p * 0.7, etf=listing.is_etp)),
         "per": f"{f.per(q.price):.2f}" if f else "",
         "eps": str(f.eps) if f else "",
         "roe": f"{f.roe:.1f}" if f else "",
@@ -229,8 +229,11 @@ def ka10095(req: TrRequest) -> TrResult:
 def ka10099(req: TrRequest) -> TrResult:
     """종목정보 리스트: camelCase rows for one ``mrkt_tp``; documented-but-unlisted markets are empty.
 
-    The KOSPI list (0) carries the ETFs as well, as live (``listings.MARKETS_LISTED``); a
-    row's ``marketCode`` and ``marketName`` give its own product type (8, ETF), not the list.
+    The KOSPI list (0) carries the ETFs and ETNs as well, as live (``listings.MARKETS_LISTED``);
+    a row's ``marketCode`` and ``marketName`` give its own product type (8 ETF, 60 ETN), not
+    the list. There is no ETN-only list: Kiwoom documents no ``mrkt_tp`` 60, so asking for
+    it is error 1901 like any undocumented market. ETFs and ETNs are never on Nextrade
+    (``nxtEnable`` N) and carry no credit (신용가능) in their ``state``.
     """
     mrkt_tp = req.body["mrkt_tp"]
     if not mrkt_tp.isdigit() or mrkt_tp not in KNOWN_MARKET_TYPES:
@@ -246,7 +249,7 @@ def ka10099(req: TrRequest) -> TrResult:
                 "auditInfo": "정상",
                 "regDay": listing.reg_day,
                 "lastPrice": str(q.prev_close).zfill(8),
-                "state": "증거금20%|담보대출|신용가능" if not listing.is_etf else "증거금20%|담보대출",
+                "state": "증거금20%|담보대출" if listing.is_etp else "증거금20%|담보대출|신용가능",
                 "marketCode": MARKET_CODES[listing.market],
                 "marketName": MARKET_NAMES_KO[listing.market],
                 "upName": listing.sector,

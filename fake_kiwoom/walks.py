@@ -31,9 +31,22 @@ def normals(key: str) -> tuple[float, float, float]:
     return r1 * math.cos(2 * math.pi * u[1]), r1 * math.sin(2 * math.pi * u[1]), r2 * math.cos(2 * math.pi * u[3])
 
 
+#: Daily volatility by market. ETNs mostly track commodity, currency and bond futures, a
+#: little livelier than the average ETF.
+MARKET_SIGMA: dict[Market, float] = {Market.KOSPI: 0.017, Market.KOSDAQ: 0.026, Market.ETF: 0.009, Market.ETN: 0.012}
+
+#: Daily volatility of a product that accrues a money-market rate (CD금리투자 ETNs): it barely moves.
+RATE_SIGMA = 0.0005
+
+
 def daily_sigma(listing: Listing) -> float:
-    """A listing's daily volatility: by market, doubled for leveraged products."""
-    base = {Market.KOSPI: 0.017, Market.KOSDAQ: 0.026, Market.ETF: 0.009}[listing.market]
+    """A listing's daily volatility: by market, doubled for leveraged and 2X inverse products.
+
+    Rate-accruing ETNs (CD금리) move by a tick or two a day whatever their market's figure.
+    """
+    if listing.is_etn and "CD금리" in listing.name:
+        return RATE_SIGMA
+    base = MARKET_SIGMA[listing.market]
     if "레버리지" in listing.name or "2X" in listing.name:
         base *= 2
     return base
@@ -71,7 +84,7 @@ class Walks:
             return self._extend(listing, upto, seed)
 
     def _extend(self, listing: Listing, upto: int, seed: int) -> tuple[list[int], list[int]]:
-        code, etf = listing.code, listing.is_etf
+        code, etf = listing.code, listing.is_etp  # ETNs trade on the ETF tick grid
         closes = self.closes.setdefault(code, [listing.base_price])
         opens = self.opens.setdefault(code, [listing.base_price])
         sigma, anchor = daily_sigma(listing), math.log(listing.base_price)

@@ -11,32 +11,21 @@ with ``source`` and the rest of the provenance.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from kiwoom.errors import EmptyResponseError
 from kiwoom.operations.catalog import build_request, decode_answer, tr_def
-from kiwoom.resilience.guard import Fallback
+from kiwoom.resilience.guard import GuardedRun
 from kiwoom.transport.tr import TRTransport
 
 Data = dict[str, Any]
 MAX_CATALOG_PAGES = 5
 
 
-class Guarded(Protocol):
-    def __call__(
-        self,
-        operation: str,
-        params: dict[str, Any],
-        load: Callable[[], Awaitable[Data]],
-        *,
-        fallback: Fallback | None = None,
-    ) -> Awaitable[Data]: ...
-
-
 class CatalogCalls:
     """Catalog TRs through ``guarded``, sent with the transport ``transport()`` opens."""
 
-    def __init__(self, guarded: Guarded, transport: Callable[[], Awaitable[TRTransport]]) -> None:
+    def __init__(self, guarded: GuardedRun, transport: Callable[[], Awaitable[TRTransport]]) -> None:
         self._guarded = guarded
         self._transport = transport
 

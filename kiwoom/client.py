@@ -370,7 +370,7 @@ class KiwoomClient(BaseMCPClient):
     # ------------------------------------------------------------------ listing (ka10099)
 
     async def _stock_listing(self, *, fallback: Fallback | None = None) -> dict[str, Any]:
-        """The KOSPI, KOSDAQ and ETF listings (ka10099), cached like any operation for ``listing_ttl_s``."""
+        """The KOSPI, KOSDAQ, ETF and ETN listings (ka10099), cached like any operation for ``listing_ttl_s``."""
 
         async def load() -> dict[str, Any]:
             return await load_listing(await self._tr())

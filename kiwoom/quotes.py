@@ -22,12 +22,12 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any
 
 from kiwoom.errors import ConfigurationError, KiwoomAuthError
 from kiwoom.operations import results, watchlist
 from kiwoom.resilience.batch import QuoteBatcher
-from kiwoom.resilience.guard import Fallback, Guard
+from kiwoom.resilience.guard import Fallback, Guard, GuardedRun
 from kiwoom.transport.pacing import WouldWaitError
 from kiwoom.transport.tr import TRTransport
 
@@ -38,26 +38,13 @@ WATCHLIST_OPERATION = "get_stock_prices"
 Data = dict[str, Any]
 
 
-class Guarded(Protocol):
-    """The client's guarded run: the guard's chain plus where and when the data came from."""
-
-    def __call__(
-        self,
-        operation: str,
-        params: dict[str, Any],
-        load: Callable[[], Awaitable[Data]],
-        *,
-        fallback: Fallback | None = None,
-    ) -> Awaitable[Data]: ...
-
-
 Connection = Callable[[], Awaitable[tuple[TRTransport, QuoteBatcher | None]]]
 
 
 class QuoteBook:
     """Per-code quote lookups through the guard, on ka10001 or in a ka10095 batch."""
 
-    def __init__(self, guarded: Guarded, connection: Connection, guard: Guard, meta: Callable[[], Data]) -> None:
+    def __init__(self, guarded: GuardedRun, connection: Connection, guard: Guard, meta: Callable[[], Data]) -> None:
         self._guarded = guarded
         self._connection = connection
         self._guard = guard

@@ -110,7 +110,7 @@ def burst_options(parser: argparse.ArgumentParser, args: argparse.Namespace, ser
 
 def ordered_codes() -> list[str]:
     """Every listed code, non-ETF first (the quotes asked most), each group in ``LISTINGS`` order."""
-    return [item.code for item in LISTINGS if not item.is_etf] + [item.code for item in LISTINGS if item.is_etf]
+    return [item.code for item in LISTINGS if not item.is_etp] + [item.code for item in LISTINGS if item.is_etp]
 
 
 def latency_figures(seconds: list[float]) -> dict[str, float | None]:

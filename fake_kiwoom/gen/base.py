@@ -27,7 +27,7 @@ Generator = Callable[[TrRequest], Answer]
 
 def stocks(market: Market | None = None) -> list[Listing]:
     """The listed stocks (no ETFs), of one market or both."""
-    return [x for x in LISTINGS if not x.is_etf and (market is None or x.market is market)]
+    return [x for x in LISTINGS if not x.is_etp and (market is None or x.market is market)]
 
 
 def paged(req: TrRequest, rows: list[Values], size: int, top: Values | None = None) -> Answer:

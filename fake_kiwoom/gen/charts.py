@@ -73,7 +73,7 @@ def period_chart(key: PeriodKey) -> Generator:
         listing = listing_of(req)
         base_day = day_of(req, "base_dt")
         bars = req.market.daily_bars(listing.code, asof(req), base_day=base_day, count=FULL_HISTORY)
-        rows = [period_row(g, listing.shares, listing.is_etf) for g in periods(bars, key)]
+        rows = [period_row(g, listing.shares, listing.is_etp) for g in periods(bars, key)]
         return paged(req, rows, req.config.daily_page_size, {"stk_cd": req.body["stk_cd"]})
 
     return generate

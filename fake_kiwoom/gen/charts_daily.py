@@ -1,113 +1,115 @@
 """The daily-price TRs of the quote group: ka10086 일별주가 and ka10005 주식일주월시분.
 
 Prices, volumes and values are ka10081's daily bars (prices signed against each day's
-previous close, as the live TRs send them). Around them, per day and seeded by (seed, code,
-day), the flows Kiwoom adds:
+previous close, as the live TRs send them). The flows around them are the ones the other
+families report for the same stock and day, so every TR tells the same story:
 
-* investor net buying in shares, proportional to the day's volume: foreign and institutional
-  drawn, individual the balance, so individual + institution + foreign = 0 every day;
-  foreign brokers (``frgn``) and program trading (``prm``) follow the foreign and
-  institutional flows (a partial day's flows grow with its volume);
-* the foreign holding weight, a base per stock (ka10001's ``for_exh_rt``) moved by each
-  day's foreign net buying since the market's first day, so it never changes in hindsight;
-* the credit ratios around ka10001's ``crd_rt``.
+* individual, institutional and foreign net buying: the flows family's investor model
+  (:mod:`.flows_model`), exactly ka10059's ``ind_invsr``, ``orgn`` and ``frgnr_invsr`` (a
+  partial day's flows grow with the session traded). Other corporations and resident
+  foreigners trade too and are not shown here, so the three balance only together with
+  ka10059's ``etc_corp`` and ``natfor``;
+* the foreign weight (``for_rt``, ``for_poss``, ``for_wght``): ka10008's ``wght``, the foreign
+  holdings after the day over the listed shares, so it moves by each day's foreign net buying;
+* foreign brokers (``frgn``, 외국계): the foreign members' net buying in the broker split of
+  ka10040 and ka10037 (:mod:`.detail_brokers`);
+* program trading (``prm``): ka90013's net buying (:mod:`.flows_program`);
+* the credit ratios: ka10013's margin-loan 공여율 (``crd_rt``) and 잔고율 (``crd_remn_rt``)
+  (:mod:`.detail_balances`).
 
 ka10086 with ``indc_tp`` 1 shows the individual, institutional, foreign-broker and program
-flows in millions of won at the day's average price; foreign net buying stays in shares
-(the exchange gives no foreign amounts, as the guide warns). Both TRs run newest first,
-``daily_history_days`` deep, ``DAILY_PAGE_SIZE`` rows a page.
+flows in millions of won, each as its own TR reports it in 백만원 (ka10059 ``amt_qty_tp`` 1,
+ka10037's ``netprps_prica``, ka90013's ``prm_netprps_amt``); foreign net buying stays in
+shares (the exchange gives no foreign amounts, as the guide warns). ka10005 shows shares.
+Both TRs run newest first, ``daily_history_days`` deep, ``DAILY_PAGE_SIZE`` rows a page.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from ..fundamentals import fundamentals_for
 from ..listings import Listing
 from ..market import DailyBar
 from ..tr_types import TrRequest
 from .base import Answer, Generator, Values, paged
-from .charts_base import FULL_HISTORY, asof, day_of, listing_of
+from .charts_base import asof, day_of, listing_of
+from .detail_balances import margin_rates
+from .detail_brokers import foreign_desk
+from .flows_model import avg_price, flows_of, foreign_holding
+from .flows_program import stock_values
 
 #: Rows a page of ka10086 / ka10005 (not measured live; Kiwoom's OpenAPI+ opt10086 gives 20).
 DAILY_PAGE_SIZE = 20
+MILLION = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
 class DayFlows:
-    """One trading day's bar and the flows around it (net amounts in shares)."""
+    """One trading day's bar and the flows around it, in shares and (``*_amt``) millions of won."""
 
     bar: DailyBar
     foreign: int
     institution: int
     individual: int
+    institution_amt: int
+    individual_amt: int
     foreign_brokers: int
+    foreign_brokers_amt: int
     program: int
-    foreign_weight: float  # % of the shares foreigners hold at the day's close
-    credit_rate: float  # 신용비: credit trades' share of the day's volume, %
-    credit_balance: float  # 신용잔고율, %
-
-    def amount(self, shares: int) -> int:
-        """``shares`` at the day's average price, in millions of won."""
-        bar = self.bar
-        return round(shares * bar.value / bar.volume / 1_000_000) if bar.volume else 0
+    program_amt: int
+    foreign_weight: float  # % of the listed shares foreigners hold after the day
+    credit_rate: float  # 신용비: margin loans opened as a share of the day's volume, %
+    credit_balance: float  # 신용잔고율: the margin-loan balance as a share of the listed shares, %
 
 
-def _base_weight(listing: Listing, seed: int) -> tuple[float, float]:
-    """(foreign weight, credit ratio) a stock starts from; ETFs have no fundamentals."""
-    f = fundamentals_for(listing, seed)
-    if f is not None:
-        return f.foreign_exhaustion, f.credit_rate
-    return random.Random(f"{seed}:{listing.code}:etf-foreign").uniform(1.0, 8.0), 0.0
-
-
-def day_flows(req: TrRequest, listing: Listing, now: float) -> list[DayFlows]:
-    """Every trading day visible at ``now`` with its flows, newest first."""
+def day_flows(req: TrRequest, listing: Listing, bar: DailyBar, now: float) -> DayFlows:
+    """The flows of ``bar``'s day as the families that model them report them (partial while it trades)."""
     seed = req.market.seed
-    weight, credit = _base_weight(listing, seed)
-    found: list[DayFlows] = []
-    for bar in reversed(req.market.daily_bars(listing.code, now, count=FULL_HISTORY)):
-        rng = random.Random(f"{seed}:{listing.code}:{bar.day.isoformat()}:flows")
-        foreign = round(bar.volume * rng.gauss(0.0, 0.08))
-        institution = round(bar.volume * rng.gauss(0.0, 0.06))
-        weight += foreign / listing.shares * 100 if listing.shares else 0.0
-        found.append(
-            DayFlows(
-                bar=bar,
-                foreign=foreign,
-                institution=institution,
-                individual=-(foreign + institution),
-                foreign_brokers=round(foreign * rng.uniform(0.5, 1.2)),
-                program=round((foreign + institution) * rng.uniform(0.2, 0.9)),
-                foreign_weight=min(max(weight, 0.0), 100.0),
-                credit_rate=credit * rng.uniform(0.3, 1.7),
-                credit_balance=credit * rng.uniform(0.85, 1.15),
-            )
-        )
-    found.reverse()
-    return found
+    prev_day = req.market.calendar.previous_trading_day(bar.day)
+    flows = flows_of(req, listing, bar, now)
+    shares, amounts = flows.shares, flows.scaled(avg_price(bar) / MILLION)
+    bought, sold, bought_amt, sold_amt = foreign_desk(req.market, listing, bar.day, bar.volume, avg_price(bar))
+    program = stock_values(seed, listing, bar)
+    held = foreign_holding(seed, listing, prev_day) + flows.foreign
+    credit_rate, credit_balance = margin_rates(req.market, listing, bar, prev_day)
+    return DayFlows(
+        bar=bar,
+        foreign=shares["frgnr_invsr"],
+        institution=shares["orgn"],
+        individual=shares["ind_invsr"],
+        institution_amt=amounts["orgn"],
+        individual_amt=amounts["ind_invsr"],
+        foreign_brokers=bought - sold,
+        foreign_brokers_amt=round((bought_amt - sold_amt) / MILLION),
+        program=program["prm_netprps_qty"],
+        program_amt=program["prm_netprps_amt"],
+        foreign_weight=held / listing.shares * 100 if listing.shares else 0.0,
+        credit_rate=credit_rate,
+        credit_balance=credit_balance,
+    )
 
 
 def _price(value: int, bar: DailyBar) -> tuple[int, int]:
     return value, bar.prev_close
 
 
-def _reach(req: TrRequest, listing: Listing, upto: date | None) -> list[DayFlows]:
-    days = day_flows(req, listing, asof(req))
-    if upto is not None:
-        days = [d for d in days if d.bar.day <= upto]
-    return days[: req.config.daily_history_days]
+def _answer(req: TrRequest, listing: Listing, upto: date | None, row: Callable[[DayFlows], Values]) -> Answer:
+    """One page of the trading days up to ``upto`` (the latest when None), newest first; flows for the page only."""
+    now = asof(req)
+    bars = req.market.daily_bars(listing.code, now, base_day=upto, count=req.config.daily_history_days)
+    answer = paged(req, [{"bar": bar} for bar in bars], DAILY_PAGE_SIZE)
+    answer.rows = [row(day_flows(req, listing, r["bar"], now)) for r in answer.rows]
+    return answer
 
 
 def ka10086_row(d: DayFlows, *, amounts: bool) -> Values:
     bar = d.bar
     change = bar.close - bar.prev_close
     if amounts:
-        foreign_amt, institution = d.amount(d.foreign), d.amount(d.institution)
-        individual, brokers, program = -(foreign_amt + institution), d.amount(d.foreign_brokers), d.amount(d.program)
+        institution, individual = d.institution_amt, d.individual_amt
+        brokers, program = d.foreign_brokers_amt, d.program_amt
     else:
         institution, individual, brokers, program = d.institution, d.individual, d.foreign_brokers, d.program
     return {
@@ -119,7 +121,7 @@ def ka10086_row(d: DayFlows, *, amounts: bool) -> Values:
         "pred_rt": change,
         "flu_rt": change / bar.prev_close * 100 if bar.prev_close else 0.0,
         "trde_qty": bar.volume,
-        "amt_mn": bar.value // 1_000_000,
+        "amt_mn": bar.value // MILLION,
         "crd_rt": d.credit_rate,
         "ind": individual,
         "orgn": institution,
@@ -161,16 +163,13 @@ def ka10005_row(d: DayFlows) -> Values:
 
 def ka10086(req: TrRequest) -> Answer:
     """일별주가: the days up to ``qry_dt``, newest first."""
-    listing = listing_of(req)
-    days = _reach(req, listing, day_of(req, "qry_dt"))
     amounts = req.body["indc_tp"] == "1"
-    return paged(req, [ka10086_row(d, amounts=amounts) for d in days], DAILY_PAGE_SIZE)
+    return _answer(req, listing_of(req), day_of(req, "qry_dt"), lambda d: ka10086_row(d, amounts=amounts))
 
 
 def ka10005(req: TrRequest) -> Answer:
     """주식일주월시분: the latest days, newest first."""
-    listing = listing_of(req)
-    return paged(req, [ka10005_row(d) for d in _reach(req, listing, None)], DAILY_PAGE_SIZE)
+    return _answer(req, listing_of(req), None, ka10005_row)
 
 
 GENERATORS: Mapping[str, Generator] = {"ka10005": ka10005, "ka10086": ka10086}

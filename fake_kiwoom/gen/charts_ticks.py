@@ -97,9 +97,9 @@ def tick_bar(group: list[Tick], *, etf: bool) -> Values:
 def ka10079(req: TrRequest) -> Answer:
     listing = listing_of(req)
     scope = int(req.body["tic_scope"])
-    ticks = day_ticks(req, listing.code, asof(req), etf=listing.is_etf)
+    ticks = day_ticks(req, listing.code, asof(req), etf=listing.is_etp)
     groups = [ticks[i : i + scope] for i in range(0, len(ticks), scope)]
-    rows = [tick_bar(g, etf=listing.is_etf) for g in reversed(groups)]
+    rows = [tick_bar(g, etf=listing.is_etp) for g in reversed(groups)]
     top: Values = {"stk_cd": req.body["stk_cd"], "last_tic_cnt": len(groups[-1]) if groups else 0}
     return paged(req, rows, req.config.minute_page_size, top)
 

@@ -9,7 +9,8 @@ days move together by a percent or two. What is opened and repaid each day follo
 churn, so ``new - repaid`` is always the balance's change. Short sales are a share of each
 day's volume at about the day's average price. Lending figures are published after the
 close, so ka20068 and ka10068 end at the last finished session; ka10068 is the sum of
-ka20068 over every listing, day by day.
+ka20068 over every listing, day by day. ka10086 reports ka10013's margin-loan ratios of a day
+(``margin_rates``) as its 신용비 and 신용잔고율.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ CREDIT_ROWS = 120
 CREDIT_PAGE = 60
 #: A short-loan (대주) balance relative to the margin-loan (융자) one.
 STOCK_LOAN_SHARE = 0.03
+#: A credit balance's daily churn (opened and repaid besides its change), as a share of it.
+CREDIT_CHURN = 0.02
 SHORT_PAGE = 100
 LENDING_PAGE = 50
 LENDING_MARKET_PAGE = 20
@@ -76,18 +79,33 @@ def close_on(market: SyntheticMarket, listing: Listing, day: date) -> int:
 # --- ka10013 신용매매동향 ---------------------------------------------------------------
 
 
+def _credit_base(market: SyntheticMarket, listing: Listing, tag: str) -> float:
+    """A credit balance's base level as a share of the listed shares: ka10001's ``crd_rt`` for margin loans."""
+    f = fundamentals_for(listing, market.seed)
+    return (f.credit_rate if f else 0.0) / 100 * (1.0 if tag == "credit" else STOCK_LOAN_SHARE)
+
+
+def margin_rates(market: SyntheticMarket, listing: Listing, bar: DailyBar, prev_day: date) -> tuple[float, float]:
+    """ka10013's margin-loan 공여율 and 잔고율 (%) on the bar's day: ka10086's 신용비 and 신용잔고율."""
+    base = _credit_base(market, listing, "credit")
+    change = (balance(market, listing, prev_day, base, "credit"), balance(market, listing, bar.day, base, "credit"))
+    opened, _ = _moves(market, listing, bar.day, change=change, churn=CREDIT_CHURN, tag="credit", cap=bar.volume // 5)
+    return (opened / bar.volume * 100 if bar.volume else 0.0), change[1] / listing.shares * 100
+
+
 def ka10013(req: TrRequest) -> Answer:
     """신용매매동향: daily margin-loan (융자) or short-loan (대주) opened, repaid and outstanding, newest first."""
     listing, _ = require_venue(req.body["stk_cd"])  # every venue shows KRX's days, as the charts do
-    f = fundamentals_for(listing, req.market.seed)
-    rate = (f.credit_rate if f else 0.0) / 100 * (1.0 if req.body["qry_tp"] == "1" else STOCK_LOAN_SHARE)
     tag = "credit" if req.body["qry_tp"] == "1" else "stockloan"
+    rate = _credit_base(req.market, listing, tag)
     bars = req.market.daily_bars(listing.code, asof(req), base_day=body_day(req, "dt"), count=CREDIT_ROWS + 1)
     balances = [balance(req.market, listing, b.day, rate, tag) for b in bars]
     rows: list[Values] = []
     for i, bar in enumerate(bars[:-1]):
         change = (balances[i + 1], balances[i])
-        opened, repaid = _moves(req.market, listing, bar.day, change=change, churn=0.02, tag=tag, cap=bar.volume // 5)
+        opened, repaid = _moves(
+            req.market, listing, bar.day, change=change, churn=CREDIT_CHURN, tag=tag, cap=bar.volume // 5
+        )
         rows.append(
             {
                 "dt": bar.day,
@@ -107,7 +125,7 @@ def ka10013(req: TrRequest) -> Answer:
 
 # --- ka10014 공매도추이 -----------------------------------------------------------------
 
-_SHORT_SHARE: dict[Market, float] = {Market.KOSPI: 0.04, Market.KOSDAQ: 0.02, Market.ETF: 0.01}
+_SHORT_SHARE: dict[Market, float] = {Market.KOSPI: 0.04, Market.KOSDAQ: 0.02, Market.ETF: 0.01, Market.ETN: 0.01}
 
 
 def short_sold(market: SyntheticMarket, listing: Listing, bar: DailyBar) -> int:
@@ -151,7 +169,7 @@ def ka10014(req: TrRequest) -> Answer:
 
 def lending_base(market: SyntheticMarket, listing: Listing) -> float:
     """The share of a listing's shares out on loan, around which its balance drifts."""
-    low, high = (0.0005, 0.01) if listing.is_etf else (0.005, 0.06)
+    low, high = (0.0005, 0.01) if listing.is_etp else (0.005, 0.06)
     return low + (high - low) * unit(market.seed, listing.code, "lending")
 
 

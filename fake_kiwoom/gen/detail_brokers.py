@@ -7,7 +7,8 @@ members carry most of it, the foreign ones together more on some days than other
 each member's quantity grows with the day's volume, the members' buys (and sells) add up
 to the volume, and the top five never reshuffle during a day, which is why ka10040's list
 of members that dropped out of the top five (``tdy_main_trde_ori``) stays empty, as in
-Kiwoom's own example.
+Kiwoom's own example. The foreign members' part (``foreign_desk``) is what ka10037 ranks and
+ka10086 reports as the day's foreign-broker (외국계) net buying.
 
 Member codes: 050 키움증권, 036 모건스탠리 and 006 신영 are the codes Kiwoom's guide examples
 show; the others are the fake's own assignments (no public copy of ka10102 with codes was
@@ -86,6 +87,19 @@ def flows(market: SyntheticMarket, listing: Listing, day: date, volume: int) -> 
     tilt = rng.uniform(0.2, 1.5)
     buys, sells = _weights(rng, tilt), _weights(rng, tilt * rng.uniform(0.7, 1.3))
     return [Flow(b, int(volume * wb), int(volume * ws)) for b, wb, ws in zip(BROKERS, buys, sells, strict=True)]
+
+
+def foreign_desk(market: SyntheticMarket, listing: Listing, day: date, volume: int, price: float) -> tuple[int, ...]:
+    """The foreign members' (shares bought, shares sold, won bought, won sold) of ``volume`` traded at ``price``.
+
+    What ka10037 sums over a period and ka10086 shows as a day's ``frgn`` (외국계).
+    """
+    bought = sold = bought_amt = sold_amt = 0
+    for flow in flows(market, listing, day, volume):
+        if flow.broker.foreign:
+            bought, sold = bought + flow.bought, sold + flow.sold
+            bought_amt, sold_amt = bought_amt + round(flow.bought * price), sold_amt + round(flow.sold * price)
+    return bought, sold, bought_amt, sold_amt
 
 
 def top(found: list[Flow], side: str) -> list[Flow]:

@@ -36,7 +36,7 @@ def body_day(req: TrRequest, name: str) -> date | None:
 
 def sign_of(price: int, prev_close: int, listing: Listing) -> str:
     """Kiwoom's sign code of ``price`` against ``prev_close``: 1 upper limit, 2 up, 3 flat, 4 lower limit, 5 down."""
-    lower, upper = price_limits(prev_close, etf=listing.is_etf)
+    lower, upper = price_limits(prev_close, etf=listing.is_etp)
     return sign_code(price, prev_close, lower, upper)
 
 

@@ -130,7 +130,7 @@ def executions(market: SyntheticMarket, listing: Listing, suffix: str, now: floa
     kst = to_kst(now)
     totals = _venue_totals(bars, listing, suffix)
     volumes = [total - before for (total, _), (before, _) in zip(totals, [(0, 0), *totals[:-1]], strict=True)]
-    buys = _buys(bars, volumes, _draws(market, listing, bars[0].time.date()), etf=listing.is_etf)
+    buys = _buys(bars, volumes, _draws(market, listing, bars[0].time.date()), etf=listing.is_etp)
     bought, sold = [0], [0]  # prefix sums
     for volume, buy in zip(volumes, buys, strict=True):
         bought.append(bought[-1] + buy)
@@ -157,7 +157,7 @@ def day_strengths(market: SyntheticMarket, listing: Listing, now: float, days: i
     found: dict[date, float] = {}
     for day, bars in by_day.items():
         volumes = [b.volume for b in bars]
-        bought = sum(_buys(bars, volumes, _draws(market, listing, day), etf=listing.is_etf))
+        bought = sum(_buys(bars, volumes, _draws(market, listing, day), etf=listing.is_etp))
         found[day] = strength(bought, sum(volumes) - bought)
     return found
 
@@ -197,7 +197,7 @@ def ka10046(req: TrRequest) -> Answer:
 def ka10003(req: TrRequest) -> Answer:
     """체결정보: the day's executions, newest first, with the best quotes around them and the strength."""
     listing, suffix = require_venue(req.body["stk_cd"])
-    etf = listing.is_etf
+    etf = listing.is_etp
     rows: list[Values] = []
     for e in reversed(executions(req.market, listing, suffix, asof(req))):
         _, upper = price_limits(e.prev_close, etf=etf)

@@ -1,13 +1,16 @@
 """Price jumps (가격급등락, ka10019): the stocks that moved most against their price some minutes or days ago.
 
 The current price, change and volume are the ones ka10001 reports at the same instant
-(on the venue ``stex_tp`` names). The base price is the close of the minute bar ``tm``
-minutes back in the latest session (the session's open when it is younger than that), or
-the close ``tm`` trading days back in ka10081's bars; the jump rate is the current price
-against it. Surges rank highest first, drops lowest first; only stocks that moved the asked
-way are listed. The conditions the fake has data for filter (market, volume, price band,
-limit prices, preferred shares); the credit-group and margin-rate conditions are accepted
-and list every stock, as the fake keeps no such classes.
+(on the venue ``stex_tp`` names), and codes come back as that venue writes them, as the
+rankings return them (``rankings_common``): bare for KRX, ``005930_NX`` for Nextrade and
+``005930_AL`` for both combined, each the code ka10001 takes for that quote. The base price
+is the close of the minute bar ``tm`` minutes back in the latest session (the session's
+open when it is younger than that), or the close ``tm`` trading days back in ka10081's
+bars; the jump rate is the current price against it. Surges rank highest first, drops
+lowest first; only stocks that moved the asked way are listed. The conditions the fake has
+data for filter (market, volume, price band, limit prices, preferred shares); KOSPI200
+(``mrkt_tp`` 201) is the sectors family's index 201 (``sectors_index``). The credit-group and
+margin-rate conditions are accepted and list every stock, as the fake keeps no such classes.
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ from ..tr_types import TrRequest
 from ..venues import ALL, KRX, NXT, venue_quote
 from .base import Answer, Generator, Values, paged, stocks
 from .detail_common import asof, sign_of
+from .sectors_index import INDEXES
 
 JUMP_PAGE = 50
-KOSPI200_SIZE = 200
 _VENUES: dict[str, str] = {"1": KRX, "2": NXT, "3": ALL}
 _PRICE_BANDS: dict[str, tuple[float, float]] = {
     "0": (0, math.inf),
@@ -37,13 +40,13 @@ _PRICE_BANDS: dict[str, tuple[float, float]] = {
 
 
 def universe(mrkt_tp: str) -> list[Listing]:
-    """The stocks of ``mrkt_tp``; KOSPI200 is the 200 largest KOSPI stocks by listed value at their anchors."""
+    """The stocks of ``mrkt_tp``; KOSPI200's are the members of ka20001's index 201."""
     if mrkt_tp == "001":
         return stocks(Market.KOSPI)
     if mrkt_tp == "101":
         return stocks(Market.KOSDAQ)
     if mrkt_tp == "201":
-        return sorted(stocks(Market.KOSPI), key=lambda x: -x.shares * x.base_price)[:KOSPI200_SIZE]
+        return list(INDEXES["201"].members)
     return stocks()
 
 
@@ -90,7 +93,7 @@ def ka10019(req: TrRequest) -> Answer:
         if (jump <= 0) if surge else (jump >= 0):
             continue
         row: Values = {
-            "stk_cd": listing.code,
+            "stk_cd": listing.code + suffix,
             "stk_cls": "",
             "stk_nm": listing.name,
             "pred_pre_sig": sign_of(q.price, q.prev_close, listing),

@@ -32,7 +32,7 @@ def groups(seed: int, appkey: str) -> list[Group]:
     rng = random.Random(f"{seed}:{appkey}:watchlist")
     names = ["관심", *rng.sample(THEMES, rng.randint(2, 4))]
     etfs = [x for x in LISTINGS if x.market is Market.ETF]
-    equities = [x for x in LISTINGS if x.market is not Market.ETF]
+    equities = [x for x in LISTINGS if not x.is_etp]
     found: list[Group] = []
     for number, name in enumerate(names):
         pool = etfs if name == "ETF" else equities

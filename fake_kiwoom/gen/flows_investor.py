@@ -106,7 +106,7 @@ def ka10059(req: TrRequest) -> Answer:
     now = asof(req)
     rows: list[Values] = []
     for bar in _bars(req, listing, now, base_day=parse_day(req.body["dt"])):
-        lower, upper = price_limits(bar.prev_close, etf=listing.is_etf)
+        lower, upper = price_limits(bar.prev_close, etf=listing.is_etp)
         row: dict[str, Any] = {
             "dt": bar.day, "cur_prc": (bar.close, bar.prev_close),
             "pre_sig": sign_code(bar.close, bar.prev_close, lower, upper), "pred_pre": bar.close - bar.prev_close,

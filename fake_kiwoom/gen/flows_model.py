@@ -18,6 +18,10 @@ day in any order and get the same answer:
 * Gross buying and selling split the day's traded volume among the investor kinds at fixed
   shares, so buys minus sells is each kind's net and the buys (or sells) add up to about the
   volume (a kind never trades less than its net).
+
+It is the one model of who bought and sold: besides the flows family and the foreign
+rankings (ka10034-ka10036), the daily-price TRs (ka10086, ka10005, :mod:`.charts_daily`), the
+sector sums (ka10051, :mod:`.sectors_flows`) and the ETF period sums (ka40001) report it.
 """
 
 from __future__ import annotations

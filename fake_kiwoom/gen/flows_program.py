@@ -8,9 +8,11 @@
   over the session along a U-shaped intraday profile (nothing trades in the closing call
   auction, which executes at 15:30). ka90005's rows are the day's running totals at each
   minute; ka90010's rows are the days' totals, today's so far.
-* ``kospi200`` is a stand-in for the index: a cap-weighted index of the ten largest KOSPI
-  listings, rebased to 270 on the market's first day, from the same prices as ka10001.
+* ``kospi200`` is the sectors family's KOSPI200 (index code 201, :mod:`.sectors_index`): at
+  each minute the level ka20001 shows at that instant (through the closing auction the
+  pre-auction level, as the member quotes hold), each day's close ka20009's close.
   ``basis`` (futures minus index) is seeded per day and drifts through the session.
+* ka10086 and ka10005 report ka90013's program net buying as their ``prm`` (``stock_values``).
 """
 
 from __future__ import annotations
@@ -22,10 +24,8 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
-from krx.calendar import KST
-
 from ..auction import CONTINUOUS_MINUTES, SESSION_MINUTES, minutes_traded
-from ..listings import LISTINGS, Listing, Market
+from ..listings import Listing, Market
 from ..market import DailyBar, SyntheticMarket, to_kst
 from ..prices import change_rate, price_limits, sign_code
 from ..tr_types import TrRequest
@@ -33,6 +33,7 @@ from ..venues import ALL, NXT, require_venue
 from ..walks import HISTORY_START, normals
 from .base import Answer, Generator, Values, paged
 from .flows_model import asof, avg_price, latest_day, parse_day
+from .sectors_index import INDEXES, day_index, index_now, levels, path_on, view
 
 #: Rows a page of every program TR.
 PAGE_SIZE = 100
@@ -51,10 +52,8 @@ _TURNOVER: dict[Market, tuple[float, float]] = {
 }
 #: A stock's program trading as a share of its volume, by size class (ETFs: 0.35).
 _STOCK_SHARE: dict[str, float] = {"대형주": 0.22, "중형주": 0.12}
-INDEX_BASE = 270.0
-INDEX_MEMBERS: tuple[Listing, ...] = tuple(
-    sorted((x for x in LISTINGS if x.market is Market.KOSPI), key=lambda x: -x.shares * x.base_price)[:10]
-)
+#: The index ``kospi200`` reports: the sectors family's KOSPI200.
+KOSPI200 = INDEXES["201"]
 _OPEN = time(9, 0)
 _SIDES = ("dfrt_buy", "dfrt_sel", "nd_buy", "nd_sel")
 
@@ -71,7 +70,7 @@ def stock_program(seed: int, listing: Listing, bar: DailyBar) -> tuple[int, int]
     return round(volume * (1 + tilt) / 2), round(volume * (1 - tilt) / 2)
 
 
-def _stock_values(seed: int, listing: Listing, bar: DailyBar) -> dict[str, int]:
+def stock_values(seed: int, listing: Listing, bar: DailyBar) -> dict[str, int]:
     buy, sell = stock_program(seed, listing, bar)
     price = avg_price(bar) / 1_000_000
     buy_amt, sell_amt = round(buy * price), round(sell * price)
@@ -89,11 +88,11 @@ def ka90013(req: TrRequest) -> Answer:
     base_day = parse_day(date_text) if date_text else None
     count = req.config.daily_history_days + 1
     bars = req.market.daily_bars(listing.code, now, base_day=base_day, count=count)
-    values = [_stock_values(req.market.seed, listing, bar) for bar in bars]
+    values = [stock_values(req.market.seed, listing, bar) for bar in bars]
     venue = {NXT: "NXT", ALL: "통합"}.get(suffix, "KRX")
     rows: list[Values] = []
     for i, bar in enumerate(bars[: count - 1]):
-        lower, upper = price_limits(bar.prev_close, etf=listing.is_etf)
+        lower, upper = price_limits(bar.prev_close, etf=listing.is_etp)
         older = values[i + 1] if i + 1 < len(values) else None
         row: dict[str, Any] = {
             "dt": bar.day, "cur_prc": (bar.close, bar.prev_close),
@@ -160,24 +159,27 @@ def _basis(seed: int, day: date, minutes: int) -> float:
     return round(0.8 * z[0] + 0.6 * math.sin(2 * math.pi * minutes / SESSION_MINUTES * 2 + z[1]), 2)
 
 
-@lru_cache(maxsize=64)
-def _index_base(market: SyntheticMarket) -> float:
-    """The members' capitalisation at the close of the market's first bar (the index's base)."""
-    close = datetime.combine(market.calendar.next_trading_day(HISTORY_START), time(16, 0), KST)
-    return sum(m.shares * market.daily_bars(m.code, close, count=1)[0].close for m in INDEX_MEMBERS)
+def _traded(minutes: int) -> int:
+    """The path minute whose prices stand ``minutes`` into the session (the auction minutes hold the last trade)."""
+    return minutes if minutes >= SESSION_MINUTES else min(minutes, CONTINUOUS_MINUTES)
 
 
-def _index(market: SyntheticMarket, prices: list[int]) -> float:
-    cap = sum(m.shares * p for m, p in zip(INDEX_MEMBERS, prices, strict=True))
-    return round(INDEX_BASE * cap / _index_base(market), 2)
+def kospi200_at(market: SyntheticMarket, day: date, minutes: int) -> float:
+    """KOSPI200 ``minutes`` into ``day``'s session: ka20001's level at that instant, from the members' paths."""
+    return path_on(market, KOSPI200, day_index(market, day)).points[_traded(minutes)]
 
 
-def _instant(day: date, minutes: int) -> datetime:
-    """The instant at which ``minutes`` of ``day``'s session have traded."""
-    opening = datetime.combine(day, _OPEN, KST)
-    if minutes >= SESSION_MINUTES:
-        return opening + timedelta(minutes=SESSION_MINUTES)
-    return opening + timedelta(minutes=minutes, seconds=-1)
+def kospi200_closes(market: SyntheticMarket, now: float, days: list[date]) -> dict[date, float]:
+    """KOSPI200 at the close of each of ``days`` (today's: its level at ``now``), as ka20009 shows them."""
+    if not days:
+        return {}
+    i, _ = view(market, now)
+    _, closes = levels(market, KOSPI200, day_index(market, max(days)))
+    found: dict[date, float] = {}
+    for day in days:
+        j = day_index(market, day)
+        found[day] = index_now(market, KOSPI200, now).level if j == i else closes[j]
+    return found
 
 
 def _session_day(req: TrRequest, now: float) -> tuple[date, int] | None:
@@ -205,11 +207,9 @@ def ka90005(req: TrRequest) -> Answer:
     rows: list[Values] = []
     for skeleton in answer.rows:
         m = skeleton["m"]
-        moment = _instant(day, m)
-        prices = [req.market.quote(x.code, moment).price for x in INDEX_MEMBERS]
         label = (datetime.combine(day, _OPEN) + timedelta(minutes=m)).time()
         rows.append({
-            "cntr_tm": label, **_program_values(req, day, m), "kospi200": _index(req.market, prices),
+            "cntr_tm": label, **_program_values(req, day, m), "kospi200": round(kospi200_at(req.market, day, m), 2),
             "basis": _basis(req.market.seed, day, m),
         })  # fmt: skip
     return Answer(answer.top, rows, answer.next_key)
@@ -220,16 +220,15 @@ def ka90010(req: TrRequest) -> Answer:
     now = asof(req)
     end = min(parse_day(req.body["date"]), latest_day(req, now))
     count = req.config.daily_history_days
-    closes = [
-        {b.day: b.close for b in req.market.daily_bars(x.code, now, base_day=end, count=count)} for x in INDEX_MEMBERS
-    ]
+    days = [b.day for b in req.market.daily_bars(KOSPI200.members[0].code, now, base_day=end, count=count)]
+    closes = kospi200_closes(req.market, now, days)
     kst = to_kst(now)
     rows: list[Values] = []
-    for day in sorted(closes[0], reverse=True):
+    for day in days:
         minutes = minutes_traded(kst) if day == kst.date() else SESSION_MINUTES
         rows.append({
             "cntr_tm": datetime.combine(day, time()), **_program_values(req, day, minutes),
-            "kospi200": _index(req.market, [c[day] for c in closes]), "basis": _basis(req.market.seed, day, minutes),
+            "kospi200": round(closes[day], 2), "basis": _basis(req.market.seed, day, minutes),
         })  # fmt: skip
     return paged(req, rows, PAGE_SIZE)
 

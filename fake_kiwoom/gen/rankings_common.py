@@ -9,6 +9,7 @@ next-key), so the pages of one query never overlap or skip a stock even as price
 Codes come back as the venue writes them, as public clients measured against the live
 server (they strip the suffix): bare for KRX (``005930``), ``005930_NX`` for Nextrade and
 ``005930_AL`` for the combined venue, each exactly the code ka10001 takes for that quote.
+ka10019's price jumps (``detail_jumps``) write their codes the same way.
 
 Markets: ``000`` KOSPI and KOSDAQ, ``001`` KOSPI, ``101`` KOSDAQ. ETFs trade on the KOSPI
 market; they are listed only by the TRs whose stock condition offers to leave them out
@@ -88,14 +89,14 @@ def passes(listing: Listing, condition: str) -> bool:
         return _MARGIN_ONLY[condition] == MARGIN_RATE
     if condition in _NO_PREFERRED and preferred(listing):
         return False
-    if condition in _NO_ETF and listing.is_etf:
+    if condition in _NO_ETF and listing.is_etp:
         return False
     return not (condition in _NO_SPAC and "스팩" in listing.name)
 
 
 def listings_of(mrkt_tp: str, *, etfs: bool) -> list[Listing]:
     """The listings of ``mrkt_tp``, ETFs included when the TR lists them."""
-    markets = MARKETS[mrkt_tp] | ({Market.ETF} if etfs and mrkt_tp in ETF_MARKETS else set())
+    markets = MARKETS[mrkt_tp] | ({Market.ETF, Market.ETN} if etfs and mrkt_tp in ETF_MARKETS else set())
     return [x for x in LISTINGS if x.market in markets]
 
 

@@ -21,7 +21,7 @@ from datetime import date
 
 from ..tr_types import TrRequest
 from .base import Answer, Generator, Values
-from .detail_brokers import flows as broker_flows
+from .detail_brokers import foreign_desk
 from .flows_model import avg_price, day_flows, foreign_holding, foreign_limit, latest_day, progress
 from .rankings_common import Entry, asof, bid_price, book, entries, price_block, ranked
 
@@ -154,12 +154,9 @@ def _foreign_desk(req: TrRequest, e: Entry, days: list[date], now: float) -> dic
         today = day == e.quote.day
         volume, value = (e.quote.volume, e.quote.value) if today else (bar.volume, bar.value)
         price = value / volume if volume else avg_price(bar)
-        for flow in broker_flows(req.market, e.listing, day, volume):
-            if flow.broker.foreign:
-                totals["buy"] += flow.bought
-                totals["sell"] += flow.sold
-                totals["buy_amt"] += round(flow.bought * price)
-                totals["sell_amt"] += round(flow.sold * price)
+        desk = foreign_desk(req.market, e.listing, day, volume, price)
+        for key, amount in zip(("buy", "sell", "buy_amt", "sell_amt"), desk, strict=True):
+            totals[key] += amount
         totals["volume"] += volume
         totals["value"] += value
     return totals

@@ -11,7 +11,8 @@ What the market does not model is derived from them, deterministically:
 * tracking error, foreign holdings: fixed per ETF by a hash of its code;
 * tax type: domestic-equity ETFs are 비과세, the others (overseas, commodity, futures-based,
   leveraged or inverse, REITs) 보유기간과세;
-* investor flows: the same per-(seed, code, day) draws as the sector flows (``sectors_flows``).
+* investor flows: the flows family's per-stock model (:mod:`.flows_model`), so ka40001's
+  foreign and institutional net buying over a period are the sums of ka10059's daily rows.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from ..prices import sign_code
 from ..tr_types import TrRequest
 from ..walks import normals
 from .base import Answer, Generator, Values, paged
-from .sectors_flows import INSTITUTIONS, member_flows
-from .sectors_index import INDEXES, day_index, day_of, index_now, member_volume, view, walk
+from .flows_model import day_flows, progress
+from .sectors_index import INDEXES, day_index, day_of, index_now, view, walk
 
 #: Operator codes of ka40004 ``mngmcomp`` by the brand an ETF's name starts with; others are 9999.
 BRANDS: dict[str, str] = {"KODEX": "3020", "KIWOOM": "3027", "TIGER": "3191", "ACE": "3228", "RISE": "3023",
@@ -153,10 +154,11 @@ def ka40001(req: TrRequest) -> Answer:
     nav_then = nav(seed, listing, then, SESSION_MINUTES, closes[start])
     foreign = institutions = 0
     for j in range(start + 1, last + 1):
-        volume = q.volume if j == i else member_volume(req.market, listing, j)
-        flows = member_flows(seed, listing, day_of(req.market, j).isoformat(), volume)
-        foreign += flows["frgnr_netprps"]
-        institutions += sum(flows[name] for name in INSTITUTIONS)
+        day = day_of(req.market, j)
+        prev_day = req.market.calendar.previous_trading_day(day)
+        flows = day_flows(seed, listing, day, prev_day, progress(req.market, day, req.now))
+        foreign += flows.foreign
+        institutions += flows.institutions
     row = {
         "etfprft_rt": (nav_now / nav_then - 1) * 100,
         "cntr_prft_rt": (q.price / closes[start] - 1) * 100,

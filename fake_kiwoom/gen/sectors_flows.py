@@ -1,11 +1,18 @@
-"""ka10051 업종별투자자순매수: investors' net buying by sector, summed from deterministic flows of its members.
+"""ka10051 업종별투자자순매수: investors' net buying by sector, the sum of its members' flows.
 
-Each member's net buying on a day is drawn per investor type from a hash of (seed, code, day),
-as a share of the shares it traded that day on the venue asked for, so a sector's flows are
-exactly the sum of its members'. Individuals take the other side of everyone else: in every
-row the individual, foreign, institutional (기관계 = its seven parts), other-corporate, national
-and foreign-treated-as-domestic columns sum to zero. Amounts are in millions of won,
-quantities in thousands of shares (as the row's ``trde_qty``).
+A member's flows are the flows family's investor model (:mod:`.flows_model`), the figures
+ka10059 reports for that stock and day in the unit asked for: amounts in millions of won at
+the day's average price (ka10059's ``amt_qty_tp`` 1), quantities in thousands of shares (its
+``unit_tp`` 1000), each member rounded as ka10059 rounds it. So a sector's row on KRX
+(``stex_tp`` 1) is exactly the sum of its members' ka10059 rows. On Nextrade (2) each
+member's flows are scaled by NXT's share of its volume (``venues.nxt_share``; nothing for a
+listing NXT does not trade), on both combined (3) by one plus that share, as the row's
+``trde_qty`` is (ka10059 itself shows KRX's flows whatever the code's suffix). Kiwoom's kinds
+map onto the model's: 증권 ``sc`` is 금융투자 ``fnnc_invt``, 종신금 ``jnsinkm`` is 기타금융
+``etc_fnnc``, 기금 ``endw`` is 연기금등 ``penfnd_etc``; 기관계 (``orgn_netprps``) is its seven
+parts, 국가 (``natn_netprps``) shown beside it, so 기관계 plus 국가 is ka10059's ``orgn``.
+Individuals take the other side, so in every row the individual, foreign, institutional,
+other-corporate, national and foreign-treated-as-domestic columns sum to zero.
 """
 
 from __future__ import annotations
@@ -15,37 +22,27 @@ from datetime import datetime
 
 from ..envelopes import KiwoomError
 from ..listings import Listing
+from ..market import DailyBar
 from ..tr_types import TrRequest
 from ..venues import ALL, NXT, nxt_share
-from ..walks import normals
 from .base import Answer, Generator, Values
-from .sectors_index import (
-    INDEXES,
-    SectorIndex,
-    day_index,
-    day_of,
-    index_now,
-    level_sig,
-    level_text,
-    levels,
-    member_volume,
-    view,
-    walk,
-)
+from .flows_model import avg_price, flows_of
+from .sectors_index import INDEXES, SectorIndex, day_index, day_of, index_now, level_sig, level_text, levels, view
 
-#: Investor types other than individuals, with the spread of their daily net buying (share of volume).
-FLOW_SCALES: dict[str, float] = {
-    "frgnr_netprps": 0.06,
-    "sc_netprps": 0.015,
-    "insrnc_netprps": 0.006,
-    "invtrt_netprps": 0.01,
-    "bank_netprps": 0.003,
-    "jnsinkm_netprps": 0.003,
-    "endw_netprps": 0.012,
-    "samo_fund_netprps": 0.006,
-    "natn_netprps": 0.002,
-    "etc_corp_netprps": 0.015,
-    "native_trmt_frgnr_netprps": 0.001,
+#: ka10051's columns by the flows model's field they show (individuals and 기관계 are derived).
+FIELDS: dict[str, str] = {
+    "frgnr_netprps": "frgnr_invsr",
+    "sc_netprps": "fnnc_invt",
+    "insrnc_netprps": "insrnc",
+    "invtrt_netprps": "invtrt",
+    "bank_netprps": "bank",
+    "jnsinkm_netprps": "etc_fnnc",
+    "endw_netprps": "penfnd_etc",
+    "samo_fund_netprps": "samo_fund",
+    "natn_netprps": "natn",
+    "etc_corp_netprps": "etc_corp",
+    "native_trmt_frgnr_netprps": "natfor",
+    "ind_netprps": "ind_invsr",
 }
 #: The parts of 기관계 (orgn_netprps).
 INSTITUTIONS: tuple[str, ...] = (
@@ -55,10 +52,10 @@ INSTITUTIONS: tuple[str, ...] = (
 VENUES: dict[str, str] = {"1": "", "2": NXT, "3": ALL}
 
 
-def member_flows(seed: int, listing: Listing, day: str, volume: int) -> dict[str, int]:
-    """Net shares bought by each investor type but individuals, for one member and day (``day`` ISO)."""
-    draws = [z for n in range(4) for z in normals(f"{seed}:{listing.code}:{day}:flow{n}")]
-    return {name: round(volume * scale * z) for (name, scale), z in zip(FLOW_SCALES.items(), draws, strict=False)}
+def _venue_share(listing: Listing, venue: str) -> float:
+    """A venue's flows (and volume) per share of KRX's."""
+    share = nxt_share(listing)
+    return share if venue == NXT else 1 + share if venue == ALL else 1.0
 
 
 def _venue_volume(listing: Listing, volume: int, venue: str) -> int:
@@ -66,6 +63,13 @@ def _venue_volume(listing: Listing, volume: int, venue: str) -> int:
     if venue == NXT:
         return int(volume * share)
     return volume + int(volume * share) if venue == ALL else volume
+
+
+def member_flows(req: TrRequest, listing: Listing, bar: DailyBar, *, by_amount: bool, venue: str) -> dict[str, int]:
+    """One member's ka10051 columns on ``bar``'s day, in 백만원 (``by_amount``) or 천주."""
+    unit = avg_price(bar) / 1_000_000 if by_amount else 1 / 1000
+    values = flows_of(req, listing, bar, req.now).scaled(unit * _venue_share(listing, venue))
+    return {name: values[field] for name, field in FIELDS.items()}
 
 
 def _day(req: TrRequest) -> int:
@@ -81,8 +85,8 @@ def _day(req: TrRequest) -> int:
     return min(last, day_index(req.market, base_day))
 
 
-def _row(req: TrRequest, index: SectorIndex, j: int, traded: Mapping[str, tuple[int, int]]) -> Values:
-    """One sector's row on trading day ``j``; ``traded`` holds each member's (volume, price) that day."""
+def _row(req: TrRequest, index: SectorIndex, j: int, members: Mapping[str, tuple[int, dict[str, int]]]) -> Values:
+    """One sector's row on trading day ``j``; ``members`` holds each member's (venue volume, columns) that day."""
     i, _ = view(req.market, req.now)
     if j == i:
         now = index_now(req.market, index, req.now)
@@ -90,18 +94,11 @@ def _row(req: TrRequest, index: SectorIndex, j: int, traded: Mapping[str, tuple[
     else:
         _, closes = levels(req.market, index, j)
         level, prev = closes[j], closes[max(j - 1, 0)]
-    by_amount = req.body["amt_qty_tp"] == "0"
-    totals = dict.fromkeys(FLOW_SCALES, 0)
-    day = day_of(req.market, j).isoformat()
+    flows = dict.fromkeys(FIELDS, 0)
     for member in index.members:
-        volume, price = traded[member.code]
-        for name, shares in member_flows(req.market.seed, member, day, volume).items():
-            totals[name] += shares * price if by_amount else shares
-    unit = 1_000_000 if by_amount else 1000
-    flows = {name: round(total / unit) for name, total in totals.items()}
+        for name, value in members[member.code][1].items():
+            flows[name] += value
     flows["orgn_netprps"] = sum(flows[name] for name in INSTITUTIONS)
-    others = ("frgnr_netprps", "orgn_netprps", "etc_corp_netprps", "natn_netprps", "native_trmt_frgnr_netprps")
-    flows["ind_netprps"] = -sum(flows[name] for name in others)
     points = round(level, 2) - round(prev, 2)
     return {
         "inds_cd": index.code,
@@ -110,7 +107,7 @@ def _row(req: TrRequest, index: SectorIndex, j: int, traded: Mapping[str, tuple[
         "pre_smbol": level_sig(level, prev),
         "pred_pre": points,
         "flu_rt": points / prev * 100 if prev else 0.0,
-        "trde_qty": sum(traded[m.code][0] for m in index.members) // 1000,
+        "trde_qty": sum(members[m.code][0] for m in index.members) // 1000,
         **flows,
     }
 
@@ -118,21 +115,18 @@ def _row(req: TrRequest, index: SectorIndex, j: int, traded: Mapping[str, tuple[
 def ka10051(req: TrRequest) -> Answer:
     """업종별투자자순매수: every sector of the market, investors' net buying on ``base_dt`` (default: the last day)."""
     j = _day(req)
-    if j < 0:
+    if j < 1:  # the history's first day has no bar (ka10081 starts the day after)
         return Answer()
     market, venue = req.body["mrkt_tp"], VENUES[req.body["stex_tp"]]
+    by_amount = req.body["amt_qty_tp"] == "0"
     group = sorted((x for x in INDEXES.values() if x.group_market == market), key=lambda x: x.code)
-    members = {m.code: m for x in group for m in x.members}
-    i, _ = view(req.market, req.now)
-    traded: dict[str, tuple[int, int]] = {}
-    for code, member in members.items():
-        if j == i:
-            q = req.market.quote(code, req.now)
-            volume, price = q.volume, q.price
-        else:
-            volume, price = member_volume(req.market, member, j), walk(req.market, member, j)[0][j]
-        traded[code] = (_venue_volume(member, volume, venue), price)
-    return Answer(rows=[_row(req, x, j, traded) for x in group])
+    day = day_of(req.market, j)
+    members: dict[str, tuple[int, dict[str, int]]] = {}
+    for member in {m.code: m for x in group for m in x.members}.values():
+        bar = req.market.daily_bars(member.code, req.now, base_day=day, count=1)[0]
+        flows = member_flows(req, member, bar, by_amount=by_amount, venue=venue)
+        members[member.code] = (_venue_volume(member, bar.volume, venue), flows)
+    return Answer(rows=[_row(req, x, j, members) for x in group])
 
 
 GENERATORS: Mapping[str, Generator] = {"ka10051": ka10051}

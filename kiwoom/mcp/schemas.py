@@ -139,7 +139,7 @@ class StockInfo(Provenance):
 
     stock_code: str = Field(description="KRX stock code as requested")
     name: str | None = Field(None, description="Korean stock name")
-    market: str | None = Field(None, description="KOSPI, KOSDAQ or ETF (from the ka10099 listing)")
+    market: str | None = Field(None, description="KOSPI, KOSDAQ, ETF or ETN (from the ka10099 listing)")
     sector: str | None = Field(None, description="Sector name in Korean (업종), from the listing")
     price: int | None = Field(None, description=f"Current price, {KRW}")
     settlement_month: str | None = Field(None, description="Fiscal year-end month, e.g. 12")
@@ -208,7 +208,7 @@ class ListingMatch(Schema):
     stock_code: str = Field(description="KRX stock code, e.g. 005930")
     name: str = Field(description="Korean name, e.g. 삼성전자")
     english_name: str | None = Field(None, description="Common English name, where known")
-    market: str | None = Field(None, description="KOSPI, KOSDAQ or ETF")
+    market: str | None = Field(None, description="KOSPI, KOSDAQ, ETF or ETN")
     sector: str | None = Field(None, description="Sector name in Korean (업종)")
     previous_close: int | None = Field(
         None, description=f"Previous trading day's close (ka10099 lastPrice), {KRW}; not a current price"

@@ -27,7 +27,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from kiwoom.errors import (
     BreakerOpenError,
@@ -52,6 +52,19 @@ logger = logging.getLogger("kiwoom.resilience")
 
 Data = dict[str, Any]
 Fallback = Literal["sample", "stale-only", "error"]
+
+
+class GuardedRun(Protocol):
+    """A run through the chain as the client offers it to its parts (it adds where the data came from)."""
+
+    def __call__(
+        self,
+        operation: str,
+        params: dict[str, Any],
+        load: Callable[[], Awaitable[Data]],
+        *,
+        fallback: Fallback | None = None,
+    ) -> Awaitable[Data]: ...
 
 
 @dataclass(frozen=True, slots=True)

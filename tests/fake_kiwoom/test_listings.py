@@ -23,7 +23,7 @@ from fake_kiwoom.prices import on_grid
 from tests.support.imports import ROOT
 
 #: The smallest universe the fake promises, per market.
-MINIMUM = {Market.KOSPI: 170, Market.KOSDAQ: 100, Market.ETF: 40}
+MINIMUM = {Market.KOSPI: 170, Market.KOSDAQ: 100, Market.ETF: 40, Market.ETN: 10}
 ETF_BRANDS = ("KODEX ", "TIGER ", "RISE ", "ACE ", "SOL ", "PLUS ", "HANARO ", "KIWOOM ")
 HEADER = ",".join(FIELDS)
 ROW = "005930,삼성전자,Samsung Electronics,KOSPI,전기전자,70000,5969782550,19750611,100,대형주"
@@ -58,7 +58,7 @@ def test_listings_are_built_from_the_shipped_csv() -> None:
 
 def test_anchors_are_plausible() -> None:
     for item in LISTINGS:
-        assert on_grid(item.base_price, etf=item.is_etf), item
+        assert on_grid(item.base_price, etf=item.is_etp), item  # ETNs use the ETF grid
         assert item.shares > 0, item
         assert date(1950, 1, 1) < datetime.strptime(item.reg_day, "%Y%m%d").date() < date(2026, 1, 1), item
 
@@ -82,6 +82,8 @@ def test_etfs_are_branded_funds_without_face_value() -> None:
         ("145020", "휴젤", Market.KOSDAQ),
         ("069500", "KODEX 200", Market.ETF),
         ("133690", "TIGER 미국나스닥100", Market.ETF),
+        ("530031", "삼성 레버리지 WTI원유 선물 ETN", Market.ETN),
+        ("500061", "신한 인버스 코스피 200 선물 ETN", Market.ETN),
     ],
 )
 def test_known_listings_are_found_by_code(code: str, name: str, market: Market) -> None:

@@ -39,7 +39,7 @@ def test_universe_is_real_krx_listings() -> None:
     samsung = find_listing("005930_AL")
     assert samsung is not None
     assert samsung.name == "삼성전자"
-    assert {item.market.value for item in LISTINGS} == {"KOSPI", "KOSDAQ", "ETF"}
+    assert {item.market.value for item in LISTINGS} == {"KOSPI", "KOSDAQ", "ETF", "ETN"}
 
 
 @pytest.mark.parametrize(
@@ -78,7 +78,7 @@ def test_encodings() -> None:
 )
 def test_quotes_stay_on_grid_and_within_limits(code: str, when: datetime) -> None:
     q = MARKET.quote(code, when.replace(tzinfo=KST))
-    etf = q.listing.is_etf
+    etf = q.listing.is_etp
     assert (q.lower, q.upper) == price_limits(q.prev_close, etf=etf)
     assert q.lower >= q.prev_close * 0.7 - 1e-9
     assert q.upper <= q.prev_close * 1.3 + 1e-9

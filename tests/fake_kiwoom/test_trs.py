@@ -244,7 +244,11 @@ def test_ka10095_unknown_code_gives_blank_row(session: tuple[TestClient, str]) -
 
 @pytest.mark.parametrize(
     ("mrkt_tp", "markets"),
-    [("0", {Market.KOSPI, Market.ETF}), ("10", {Market.KOSDAQ}), ("8", {Market.ETF})],  # ETFs trade on KOSPI
+    [  # ETFs and ETNs trade on the KOSPI market
+        ("0", {Market.KOSPI, Market.ETF, Market.ETN}),
+        ("10", {Market.KOSDAQ}),
+        ("8", {Market.ETF}),
+    ],
 )
 def test_ka10099_filters_by_market(session: tuple[TestClient, str], mrkt_tp: str, markets: set[Market]) -> None:
     client, token = session

@@ -2,7 +2,7 @@
 
 Week/month/year bars are ka10081's daily bars regrouped; ticks regroup into ka10080's minute
 bars and end at ka10001's price and volume; the daily-price TRs carry ka10081's prices and
-investor flows that balance. The fake clock stands mid-session (``SESSION_NOW``).
+the flows family's investor flows. The fake clock stands mid-session (``SESSION_NOW``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 
 from fake_kiwoom import FakeKiwoomConfig
 from fake_kiwoom.listings import find_listing
+from tests.support.catalog import all_rows
 from tests.support.fake import SESSION_NOW, FakeClock, bracket_code, call_tr, issue_token, make_client, unlimited
 from tr_catalog import CATALOG, decode
 
@@ -35,23 +36,6 @@ def ask(fake: tuple[TestClient, str], api_id: str, body: dict[str, str]) -> dict
     client, token = fake
     answer: dict[str, Any] = call_tr(client, token, api_id, body, group=CATALOG[api_id].group).json()
     return answer
-
-
-def all_rows(fake: tuple[TestClient, str], api_id: str, body: dict[str, str]) -> list[Row]:
-    """Every row of every page, each value decoded as the catalog says."""
-    client, token = fake
-    tr = CATALOG[api_id]
-    assert tr.list_key
-    rows: list[Row] = []
-    cont, key = None, None
-    for _ in range(200):
-        response = call_tr(client, token, api_id, body, group=tr.group, cont_yn=cont, next_key=key)
-        assert response.json()["return_code"] == 0, response.text
-        rows += [{f.name: decode(r[f.name], f.encoding) for f in tr.rows} for r in response.json()[tr.list_key]]
-        if response.headers["cont-yn"] != "Y":
-            return rows
-        cont, key = "Y", response.headers["next-key"]
-    raise AssertionError("paging did not end")
 
 
 def day(text: str) -> date:
@@ -154,7 +138,7 @@ def test_daily_prices_carry_the_daily_bars_and_balanced_flows(fake: tuple[TestCl
     assert [f["date"] for f in flows] == [d["dt"] for d in daily]
     for f, d in zip(flows, daily, strict=True):
         assert (f["close_pric"], f["trde_qty"], f["pred_rt"]) == (d["cur_prc"], d["trde_qty"], d["pred_pre"])
-        assert f["ind_netprps"] + f["orgn_netprps"] + f["for_netprps"] == 0
+        # They balance with ka10059's other corporations and resident foreigners (test_consistency).
         assert (f["ind"], f["orgn"], f["for_qty"]) == (f["ind_netprps"], f["orgn_netprps"], f["for_netprps"])
     listing = find_listing(CODE)
     assert listing is not None

@@ -22,6 +22,7 @@ from fake_kiwoom.listings import LISTINGS, find_listing
 from fake_kiwoom.market import SyntheticMarket
 from fake_kiwoom.prices import step_up
 from fake_kiwoom.tr_types import TrRequest
+from tests.support.catalog import all_rows
 from tests.support.fake import SESSION_NOW, FakeClock, bracket_code, call_tr, issue_token, make_client, unlimited
 from tr_catalog import CATALOG, decode
 
@@ -43,23 +44,6 @@ def ask(fake: Fake, api_id: str, body: dict[str, str]) -> dict[str, Any]:
     answer: dict[str, Any] = call_tr(client, token, api_id, body, group=tr.group).json()
     assert answer["return_code"] == 0, answer
     return {f.name: decode(answer[f.name], f.encoding) for f in tr.top} | {"_raw": answer}
-
-
-def all_rows(fake: Fake, api_id: str, body: dict[str, str]) -> list[Row]:
-    """Every row of every page, decoded."""
-    client, token = fake
-    tr = CATALOG[api_id]
-    assert tr.list_key
-    rows: list[Row] = []
-    cont, key = None, None
-    for _ in range(500):
-        response = call_tr(client, token, api_id, body, group=tr.group, cont_yn=cont, next_key=key)
-        assert response.json()["return_code"] == 0, response.text
-        rows += [{f.name: decode(r[f.name], f.encoding) for f in tr.rows} for r in response.json()[tr.list_key]]
-        if response.headers["cont-yn"] != "Y":
-            return rows
-        cont, key = "Y", response.headers["next-key"]
-    raise AssertionError("paging did not end")
 
 
 @pytest.mark.parametrize("stk_cd", [CODE, f"{CODE}_NX", f"{CODE}_AL"])

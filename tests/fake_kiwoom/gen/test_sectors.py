@@ -17,8 +17,9 @@ from fake_kiwoom.gen import sectors_index
 from fake_kiwoom.gen.sectors_index import INDEXES
 from fake_kiwoom.listings import LISTINGS, Market
 from fake_kiwoom.market import SyntheticMarket
+from tests.support.catalog import all_rows
 from tests.support.fake import SESSION_NOW, call_tr, issue_token, make_client, unlimited
-from tr_catalog import CATALOG, decode
+from tr_catalog import CATALOG
 
 Row = dict[str, Any]
 SECURITIES = INDEXES["024"]  # 증권: five members, cheap to check member by member
@@ -36,23 +37,6 @@ def ask(fake: tuple[TestClient, str], api_id: str, body: dict[str, str]) -> dict
     answer: dict[str, Any] = response.json()
     assert answer["return_code"] == 0, answer["return_msg"]
     return answer
-
-
-def all_rows(fake: tuple[TestClient, str], api_id: str, body: dict[str, str]) -> list[Row]:
-    """Every row of every page, each value decoded as the catalog says."""
-    client, token = fake
-    tr = CATALOG[api_id]
-    assert tr.list_key
-    rows: list[Row] = []
-    cont, key = None, None
-    for _ in range(100):
-        response = call_tr(client, token, api_id, body, group=tr.group, cont_yn=cont, next_key=key)
-        assert response.json()["return_code"] == 0, response.text
-        rows += [{f.name: decode(r[f.name], f.encoding) for f in tr.rows} for r in response.json()[tr.list_key]]
-        if response.headers["cont-yn"] != "Y":
-            return rows
-        cont, key = "Y", response.headers["next-key"]
-    raise AssertionError("paging did not end")
 
 
 def level(text: str) -> float:

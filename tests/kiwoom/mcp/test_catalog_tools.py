@@ -7,21 +7,12 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]  # no stubs installed; the MCP SDK's own validator
 import pytest
 
+from fake_kiwoom.canned import OUTAGE_NOW
 from kiwoom.operations.toolsets import TOOLSET_OF, routed_trs
 from tests.kiwoom.mcp.harness import McpHarness, open_harness
 from tr_catalog import CATALOG
 
 pytestmark = pytest.mark.anyio
-
-OUTAGE = """
-version: 1
-name: outage
-description: every TR answers 503
-rules:
-  - match: {path: /api/dostk/*}
-    steps: [{times: null, fault: {type: http_status, status: 503}}]
-    then: hold
-"""
 
 
 async def schema_of(mh: McpHarness, tool: str) -> dict[str, Any]:
@@ -75,7 +66,7 @@ async def test_a_bad_argument_is_named_before_any_request(mh: McpHarness) -> Non
 
 
 async def test_a_catalog_call_in_an_outage_fails_rather_than_inventing_data(mh: McpHarness) -> None:
-    await mh.set_scenario(OUTAGE)
+    await mh.set_scenario(OUTAGE_NOW)
     is_error, body = await mh.call("get_stock_chart", stock_code="005930")
     assert is_error is True
     assert body["data"] is None
