@@ -17,9 +17,9 @@ from starlette.testclient import TestClient
 
 from fake_kiwoom import FakeKiwoomConfig
 from fake_kiwoom.listings import find_listing
-from tests.support.catalog import all_rows
-from tests.support.fake import SESSION_NOW, FakeClock, bracket_code, call_tr, issue_token, make_client, unlimited
-from tr_catalog import CATALOG, decode
+from tests.support.catalog import Session, all_rows, ask, open_session
+from tests.support.fake import SESSION_NOW, FakeClock, bracket_code, issue_token, make_client, unlimited
+from tr_catalog import decode
 
 CODE = "005930"
 BASE = {"stk_cd": CODE, "base_dt": "20251126", "upd_stkpc_tp": "1"}
@@ -27,15 +27,8 @@ Row = dict[str, Any]
 
 
 @pytest.fixture(scope="module")
-def fake() -> tuple[TestClient, str]:
-    client, _ = make_client(unlimited())
-    return client, issue_token(client)
-
-
-def ask(fake: tuple[TestClient, str], api_id: str, body: dict[str, str]) -> dict[str, Any]:
-    client, token = fake
-    answer: dict[str, Any] = call_tr(client, token, api_id, body, group=CATALOG[api_id].group).json()
-    return answer
+def fake() -> Session:
+    return open_session()
 
 
 def day(text: str) -> date:

@@ -12,8 +12,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from fake_kiwoom.gen.flows_themes import THEMES
-from tests.support.fake import bracket_code, call_tr, issue_token, make_client, unlimited
-from tr_catalog import CATALOG, decode
+from tests.support.catalog import Session, ask, open_session, rows, top
+from tests.support.fake import bracket_code
 
 CODE = "005930"
 DAY = "20251126"
@@ -22,38 +22,8 @@ INSTITUTIONS = ("fnnc_invt", "insrnc", "invtrt", "etc_fnnc", "bank", "penfnd_etc
 
 
 @pytest.fixture(scope="module")
-def fake() -> tuple[TestClient, str]:
-    client, _ = make_client(unlimited())
-    return client, issue_token(client)
-
-
-def ask(fake: tuple[TestClient, str], api_id: str, body: dict[str, str]) -> dict[str, Any]:
-    client, token = fake
-    answer: dict[str, Any] = call_tr(client, token, api_id, body, group=CATALOG[api_id].group).json()
-    return answer
-
-
-def top(fake: tuple[TestClient, str], api_id: str, body: dict[str, str]) -> Row:
-    answer = ask(fake, api_id, body)
-    assert answer["return_code"] == 0, answer
-    return {f.name: decode(answer[f.name], f.encoding) for f in CATALOG[api_id].top}
-
-
-def rows(fake: tuple[TestClient, str], api_id: str, body: dict[str, str], pages: int = 100) -> list[Row]:
-    """The rows of up to ``pages`` pages, decoded as the catalog says."""
-    client, token = fake
-    tr = CATALOG[api_id]
-    assert tr.list_key
-    found: list[Row] = []
-    cont, key = None, None
-    for _ in range(pages):
-        response = call_tr(client, token, api_id, body, group=tr.group, cont_yn=cont, next_key=key)
-        assert response.json()["return_code"] == 0, response.text
-        found += [{f.name: decode(r[f.name], f.encoding) for f in tr.rows} for r in response.json()[tr.list_key]]
-        if response.headers["cont-yn"] != "Y":
-            break
-        cont, key = "Y", response.headers["next-key"]
-    return found
+def fake() -> Session:
+    return open_session()
 
 
 def investors(fake: tuple[TestClient, str], **body: str) -> list[Row]:
