@@ -43,6 +43,7 @@ from .scenario_model import Scenario
 from .state import FakeState
 from .tr_types import TrRequest
 from .trs import KNOWN_GROUPS, TR_TABLE
+from .websocket import websocket_route
 
 log = logging.getLogger("fake_kiwoom")
 
@@ -344,6 +345,7 @@ def create_app(
         Route("/oauth2/token", token_endpoint, methods=["POST"]),
         Route("/oauth2/revoke", revoke_endpoint, methods=["POST"]),
         Route("/api/dostk/{group}", tr_endpoint, methods=["POST"]),
+        websocket_route(),
         *admin_routes(),
     ]
     app = Starlette(
