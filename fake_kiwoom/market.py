@@ -181,9 +181,6 @@ class SyntheticMarket:
         """Index of the last trading day on or before ``day`` (clamped to the history start)."""
         return self._walks.day_index(day, self.calendar)
 
-    def _sigma(self, listing: Listing) -> float:
-        return daily_sigma(listing)
-
     def _extend_walk(self, listing: Listing, upto: int) -> tuple[list[int], list[int]]:
         return self._walks.extend(listing, upto, self.seed)
 
@@ -196,7 +193,7 @@ class SyntheticMarket:
         rng = random.Random(f"{stamp}:m")
         steps = [rng.random() - 0.5 for _ in range(SESSION_MINUTES)]
         walk = list(accumulate(steps, initial=0.0))
-        scale = _SQRT12 * self._sigma(listing) * 0.7 / math.sqrt(SESSION_MINUTES)
+        scale = _SQRT12 * daily_sigma(listing) * 0.7 / math.sqrt(SESSION_MINUTES)
         log_open = math.log(opens[i])
         slope = (math.log(closes[i]) - log_open - scale * walk[-1]) / SESSION_MINUTES
         turnover = (0.02 if listing.is_etf else 0.003) * math.exp(0.4 * normals(f"{stamp}:d")[2])

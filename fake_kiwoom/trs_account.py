@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from .accounts import Position, account_for, positions
 from .prices import padded
-from .tr_types import TrRequest, TrResult, require_choice
-
-EXCHANGES: tuple[str, ...] = ("KRX", "NXT")
+from .tr_types import TrRequest, TrResult
 
 
 def _pct(value: float) -> str:
@@ -19,7 +17,6 @@ def _pct(value: float) -> str:
 
 def kt00001(req: TrRequest) -> TrResult:
     """예수금상세현황: cash only, so every orderable/withdrawable figure equals the deposit."""
-    require_choice(req.body, "qry_tp", ("2", "3"))
     cash = account_for(req.appkey).deposit
 
     def p15(value: int) -> str:
@@ -57,8 +54,6 @@ def _totals(items: list[Position]) -> tuple[int, int, int, float]:
 
 def kt00004(req: TrRequest) -> TrResult:
     """계좌평가현황: account header plus one row per holding (12-digit padding)."""
-    require_choice(req.body, "qry_tp", ("0", "1"))
-    require_choice(req.body, "dmst_stex_tp", EXCHANGES)
     account = account_for(req.appkey)
     items = positions(account, req.market, req.now)
     purchase, evaluation, _, _ = _totals(items)
@@ -112,8 +107,6 @@ def kt00004(req: TrRequest) -> TrResult:
 
 def kt00018(req: TrRequest) -> TrResult:
     """계좌평가잔고내역: totals and per-holding rows with ``A``-prefixed codes (15-digit padding)."""
-    require_choice(req.body, "qry_tp", ("1", "2"))
-    require_choice(req.body, "dmst_stex_tp", EXCHANGES)
     account = account_for(req.appkey)
     items = positions(account, req.market, req.now)
     purchase, evaluation, pl, pl_rate = _totals(items)

@@ -13,11 +13,8 @@ from .envelopes import KiwoomError
 from .market import DailyBar
 from .paging import Cursor, make_key, page, parse_key
 from .prices import price_limits, rate, sign_code, signed, signed_price
-from .tr_types import TrRequest, TrResult, require_choice
+from .tr_types import TrRequest, TrResult
 from .venues import require_venue
-
-TIC_SCOPES: tuple[str, ...] = ("1", "3", "5", "10", "15", "30", "45", "60")
-ADJUST_TYPES: tuple[str, ...] = ("0", "1")
 
 
 def _cursor(req: TrRequest) -> Cursor:
@@ -85,7 +82,6 @@ def ka10081(req: TrRequest) -> TrResult:
     """주식일봉차트: ``daily_history_days`` trading days ending at ``base_dt``, ``daily_page_size`` a page."""
     stk_cd = req.body["stk_cd"]
     listing, _ = require_venue(stk_cd)  # every venue shows KRX's bars (venues.py)
-    require_choice(req.body, "upd_stkpc_tp", ADJUST_TYPES)
     base_dt = req.body["base_dt"]
     try:
         if len(base_dt) != 8 or not base_dt.isdigit():
@@ -103,8 +99,7 @@ def ka10080(req: TrRequest) -> TrResult:
     """주식분봉차트: the last five trading days of 1-minute bars, aggregated by ``tic_scope``."""
     stk_cd = req.body["stk_cd"]
     listing, _ = require_venue(stk_cd)  # every venue shows KRX's bars (venues.py)
-    scope = int(require_choice(req.body, "tic_scope", TIC_SCOPES))
-    require_choice(req.body, "upd_stkpc_tp", ADJUST_TYPES)
+    scope = int(req.body["tic_scope"])  # one of the catalog's allowed scopes, checked before the handler
     cursor = _cursor(req)
     bars = req.market.minute_bars(listing.code, cursor.asof, scope=scope)
     rows = [_minute_row(b, listing.is_etp) for b in bars]

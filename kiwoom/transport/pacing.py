@@ -93,11 +93,6 @@ class RatePacer:
         self._monotonic = monotonic
         self._lanes: dict[str, _Lane] = {}
 
-    def queued(self, api_id: str) -> int:
-        """Callers of ``api_id`` waiting for their turn or for the budget now (0 when the lane is free)."""
-        lane = self._lanes.get(api_id)
-        return lane.queued if lane is not None else 0
-
     async def acquire(
         self, api_id: str, still_wanted: Callable[[], Awaitable[bool]] = _always, *, wait: bool = True
     ) -> float:
