@@ -44,6 +44,7 @@ from .state import FakeState
 from .tr_types import TrRequest
 from .trs import KNOWN_GROUPS, TR_TABLE
 from .websocket import websocket_route
+from .ws_faults import ws_admin_routes
 
 log = logging.getLogger("fake_kiwoom")
 
@@ -347,6 +348,7 @@ def create_app(
         Route("/api/dostk/{group}", tr_endpoint, methods=["POST"]),
         websocket_route(),
         *admin_routes(),
+        *ws_admin_routes(),
     ]
     app = Starlette(
         routes=routes,

@@ -18,6 +18,9 @@ so a burst that opens at ``after_s: 10`` starts at its first step then, not earl
 Rules are tried in order; the first one that decides wins. A rule does not decide when its
 ``when`` excludes the request, or when its steps have run out and ``then`` is ``pass``:
 later rules then get their turn, and with none left the request passes untouched.
+
+The ``stream:`` block (WebSocket faults) is counted here too, per session and reset with
+the rest: how many connections took the faults at LOGIN, how many REGs were refused.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .scenario_model import Fault, HangFault, LatencyFault, Match, Rule, Scenario, Step, When
+from .scenario_stream import StreamFaults
 
 SESSION_HEADER = "x-fake-session"
 DEFAULT_SESSION = "default"
@@ -70,8 +74,16 @@ class RuleCounters:
 
 
 @dataclass(slots=True)
+class StreamCounters:
+    #: Connections of the session that took the stream faults at LOGIN.
+    faulty_connections: int = 0
+    refused_regs: int = 0
+
+
+@dataclass(slots=True)
 class _Session:
     rules: list[RuleCounters] = field(default_factory=list)
+    stream: StreamCounters = field(default_factory=StreamCounters)
 
 
 def _matches(match: Match, facts: RequestFacts) -> bool:
@@ -159,6 +171,31 @@ class ScenarioEngine:
             decision = _roll(index, step, rng)
         return decision or PASS
 
+    def stream_faults(self, session: str) -> StreamFaults | None:
+        """The stream faults for a connection of ``session`` logging in now (``None``: it behaves).
+
+        Counts the connection when it is one of the first ``connections`` of the session.
+        """
+        spec = self.scenario.stream if self.scenario is not None else None
+        if spec is None:
+            return None
+        counters = self._sessions.setdefault(session, _Session()).stream
+        if spec.connections is not None and counters.faulty_connections >= spec.connections:
+            return None
+        counters.faulty_connections += 1
+        return spec
+
+    def refuse_reg(self, session: str) -> int | None:
+        """The error code to answer this REG of ``session`` with, or ``None`` to handle it."""
+        spec = self.scenario.stream if self.scenario is not None else None
+        if spec is None or spec.refuse_reg is None:
+            return None
+        counters = self._sessions.setdefault(session, _Session()).stream
+        if spec.refuse_reg.times is not None and counters.refused_regs >= spec.refuse_reg.times:
+            return None
+        counters.refused_regs += 1
+        return spec.refuse_reg.code
+
     def snapshot(self) -> dict[str, object]:
         """The admin view: scenario name, time origin and every session's counters."""
         return {
@@ -168,6 +205,11 @@ class ScenarioEngine:
             "sessions": {
                 key: [{"rule": i, "matched": c.matched, "applied": c.applied} for i, c in enumerate(s.rules)]
                 for key, s in sorted(self._sessions.items())
+            },
+            "stream": {
+                key: {"faulty_connections": s.stream.faulty_connections, "refused_regs": s.stream.refused_regs}
+                for key, s in sorted(self._sessions.items())
+                if s.stream.faulty_connections or s.stream.refused_regs
             },
         }
 

@@ -20,6 +20,8 @@ Shape (YAML or JSON)::
             fault: {type: http_status, status: 503}
         then: pass
     expect: {success: true}
+    stream:                     # optional: WebSocket faults (``scenario_stream``)
+      drop_after_messages: 20
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+
+from .scenario_stream import StreamFaults
 
 #: Fault types; ``fault.type`` must be one of these.
 FAULT_TYPES = (
@@ -262,6 +266,8 @@ class Scenario(_Strict):
     seed: int = 0
     rules: list[Rule] = Field(default_factory=list)
     expect: dict[str, Any] = Field(default_factory=dict)
+    #: Faults of the real-time WebSocket (``None``: the socket behaves).
+    stream: StreamFaults | None = None
 
 
 def _path(loc: tuple[int | str, ...]) -> str:

@@ -31,6 +31,8 @@ from kiwoom.operations import names, results, validation
 from kiwoom.operations.market_status import market_status
 from kiwoom.operations.search import rank_matches
 from kiwoom.quotes import QuoteBook, send_batch
+from kiwoom.realtime.build import build_feed
+from kiwoom.realtime.feed import TickFeed
 from kiwoom.resilience.batch import QuoteBatcher
 from kiwoom.resilience.guard import Fallback
 from kiwoom.sandbox import sandbox_transport
@@ -75,7 +77,8 @@ class KiwoomClient(BaseMCPClient):
         self.guard = self._wiring.guard
         self.readiness = wiring.readiness(self.settings, monotonic=monotonic)
         self._injected_transport = transport
-        self._clock = clock
+        self._clock = self.wall_clock = clock
+        self.asgi_app: Any = None  # the in-process upstream (sandbox, or a test's ASGITransport): streams reach it too
         self._stack: contextlib.AsyncExitStack | None = None
         self._http: httpx2.AsyncClient | None = None
         self._tokens: TokenManager | None = None
@@ -130,6 +133,7 @@ class KiwoomClient(BaseMCPClient):
         url = self.settings.upstream_url()
         http = httpx2.AsyncClient(base_url=url, timeout=timeout, transport=transport, limits=limits)
         self._http = await stack.enter_async_context(http)
+        self.asgi_app = getattr(transport, "app", None) if isinstance(transport, httpx2.ASGITransport) else None
         self._stack = stack
         self._account_no = account_no
         self._tokens, self._transport = self._wiring.connection(self._http, app_key, app_secret, self.observer)
@@ -216,6 +220,13 @@ class KiwoomClient(BaseMCPClient):
             raise InvalidInputError("api_id", f"지원하는 TR 중 하나여야 합니다: {', '.join(sorted(TR_PATHS))}")
         reply = await self.readiness.track((await self._tr()).request(api_id, body))
         return reply.body
+
+    async def query_transport(self) -> TRTransport:
+        return await self._tr()
+
+    def realtime_feed(self) -> TickFeed:
+        """The real-time feed for this client's upstream (see :mod:`kiwoom.realtime`); not started."""
+        return build_feed(self, self._wiring.storage)
 
     async def _quote_connection(self) -> tuple[TRTransport, QuoteBatcher | None]:
         return await self._tr(), self._batcher

@@ -153,6 +153,25 @@ class Settings(BaseSettings):
         description="MCP toolsets to offer, comma-separated: " + ", ".join(TOOLSETS),
     )
 
+    stream: bool = Field(
+        True, description="Real-time quotes over Kiwoom's WebSocket for the live tools; false: REST only"
+    )
+    stream_idle_timeout_s: float = Field(
+        30.0, gt=0, description="Watchdog: reconnect when the socket carried no frame (PING included) this long"
+    )
+    stream_stale_s: float = Field(
+        5.0, gt=0, description="A live tool answers from REST when the stream's last frame is older than this"
+    )
+    stream_unused_s: float = Field(
+        300.0, gt=0, description="REMOVE a code no tool or resource subscription asked for this long"
+    )
+    stream_first_tick_wait_s: float = Field(
+        1.5, ge=0, description="A first live call waits this long for the first tick before answering from REST"
+    )
+    stream_lease_s: float = Field(
+        5.0, gt=0, description="With Redis: the stream leader's lease; another worker takes over after it lapses"
+    )
+
     @field_validator("toolsets")
     @classmethod
     def _known_toolsets(cls, value: str) -> str:

@@ -119,6 +119,7 @@ class Storage:
     presence_for: Callable[[str], Presence | None] = lambda _key: None
     batch_queue_for: Callable[[str], BatchQueue] = lambda _key: MemoryBatchQueue()
     heartbeat_s: float = 0.0  # renews the leases (worker registry, token users); 0: nothing to renew
+    worker_id: str = ""  # this process among the workers sharing Redis (leases, the stream leader)
 
     async def report(self) -> dict[str, Any]:
         """Where shared state lives now, asking Redis (bounded) so the answer is current."""
@@ -230,6 +231,7 @@ def build_storage(
         presence_for=presence_for,
         heartbeat_s=settings.worker_lease_s / 3,
         batch_queue_for=batch_queue_for,
+        worker_id=worker_id,
     )
 
 

@@ -8,7 +8,8 @@ Nothing in ``kiwoom`` imports this package: the client does not depend on its te
 from __future__ import annotations
 
 from kiwoom_lab.checks import CallOutcome, Check
-from kiwoom_lab.runner import RunReport, run_file, run_scenario
+from kiwoom_lab.report import RunReport
+from kiwoom_lab.runner import run_file, run_scenario
 from kiwoom_lab.spec import Expect, parse_expect
 from kiwoom_lab.timeline import Event
 

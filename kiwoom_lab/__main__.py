@@ -32,7 +32,8 @@ from kiwoom.settings_errors import describe
 from kiwoom_lab.catalog import catalog_dir, catalog_lines, resolve, scenario_files
 from kiwoom_lab.chart import render_html, render_svg
 from kiwoom_lab.render_text import checks_block, render, summary_table
-from kiwoom_lab.runner import RunReport, run_file
+from kiwoom_lab.report import RunReport
+from kiwoom_lab.runner import run_file
 from kiwoom_lab.spec import build_settings, parse_expect
 
 EXIT_PASS, EXIT_FAIL, EXIT_INVALID = 0, 1, 2

@@ -2,9 +2,10 @@
 
 Time runs left to right in lanes: the client's calls (coloured by where the answer came
 from), the requests the fake saw (coloured by what met them; injected delays as thin
-bars), the client's retry waits, cache and fallback markers, and the breaker's state as a
-band. Hovering any mark shows its detail (SVG ``<title>``, no JavaScript), so the picture
-needs nothing but a browser or an image viewer.
+bars), the client's retry waits, cache and fallback markers, the breaker's state as a
+band, and the real-time stream (client events and the fake's socket journal). Hovering
+any mark shows its detail (SVG ``<title>``, no JavaScript), so the picture needs nothing
+but a browser or an image viewer.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import textwrap
 from dataclasses import dataclass
 
 from kiwoom_lab.axis import BREAK_W, TimeAxis
-from kiwoom_lab.runner import RunReport
+from kiwoom_lab.report import RunReport
 from kiwoom_lab.timeline import Event, answered_by
 
 WIDTH = 1000
@@ -25,8 +26,8 @@ LANE_H = 34
 ROW_H = 6
 FONT = "Helvetica, Arial, 'Apple SD Gothic Neo', 'Noto Sans KR', sans-serif"
 
-LANES = ("client calls", "upstream (fake)", "retry waits", "cache", "fallback", "breaker")
-LANE_OF = {"call": 0, "request": 1, "response": 1, "retry": 2, "cache": 3, "fallback": 4}
+LANES = ("client calls", "upstream (fake)", "retry waits", "cache", "fallback", "breaker", "stream (ws)")
+LANE_OF = {"call": 0, "request": 1, "response": 1, "retry": 2, "cache": 3, "fallback": 4, "stream": 6}
 GREEN, BLUE, AMBER, RED, GREY = "#2e9d57", "#3f7fd0", "#e39b1b", "#d2413a", "#8a8f98"
 TONES = {"ok": GREEN, "warn": AMBER, "fail": RED, "info": GREY}
 SOURCE_COLOURS = {"live": GREEN, "simulated": GREEN, "cache": BLUE, "stale": AMBER, "sample": RED, "error": "#7a1d1a"}
@@ -112,7 +113,7 @@ def _point(event: Event, axis: TimeAxis, top: float, labelled: bool) -> str:
     colour = TONES[event.tone]
     if event.kind == "response":
         return el("circle", cx=x, cy=top + LANE_H - 7, r=3, fill="none", stroke=colour, stroke_width=1.5)
-    if event.kind == "retry":
+    if event.kind == "retry" or (event.kind == "stream" and event.duration_s):
         x1 = max(axis.x(event.t + event.duration_s), x + 2)
         bar = el("rect", x=x, y=top + 10, width=x1 - x, height=LANE_H - 20, fill=AMBER, opacity=0.8)
         return bar + text(x + 2, top + 8, event.label, size=9, fill="#a86a00")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from kiwoom_lab.runner import RunReport
+from kiwoom_lab.report import RunReport
 from kiwoom_lab.timeline import Event
 from krx.textwidth import pad, table, truncate, width, wrap
 

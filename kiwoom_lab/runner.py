@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,50 +22,16 @@ from fake_kiwoom import FakeKiwoomConfig, create_app
 from fake_kiwoom.scenario_model import Scenario, load_scenario
 from kiwoom.client import KiwoomClient
 from kiwoom.config import Settings
-from kiwoom_lab.checks import CallOutcome, Check, Observed, check_all
+from kiwoom_lab.checks import CallOutcome, Observed, check_all
 from kiwoom_lab.clock import Clock, RealClock, VirtualClock
 from kiwoom_lab.loopback import serve
+from kiwoom_lab.report import RunReport
 from kiwoom_lab.spec import Expect, build_settings, parse_expect
+from kiwoom_lab.stream_run import run_stream_scenario
 from kiwoom_lab.timeline import Event, TimelineRecorder, merge
 
-
-@dataclass(slots=True)
-class RunReport:
-    """What one run did and whether it met its expectations."""
-
-    scenario: Scenario
-    expect: Expect
-    source: str
-    events: list[Event]
-    calls: list[CallOutcome]
-    checks: list[Check]
-    journal: list[dict[str, Any]]
-    wall_s: float
-
-    @property
-    def passed(self) -> bool:
-        return all(check.passed for check in self.checks)
-
-    @property
-    def clock(self) -> str:
-        return self.expect.clock
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "scenario": self.scenario.name,
-            "file": self.source,
-            "description": self.scenario.description,
-            "clock": self.clock,
-            "passed": self.passed,
-            "wall_s": round(self.wall_s, 3),
-            "checks": [c.to_dict() for c in self.checks],
-            "calls": [
-                {"index": c.index, "t": c.started, "duration_s": c.duration_s, "source": c.source, "error": c.error}
-                for c in self.calls
-            ],
-            "timeline": [e.to_dict() for e in self.events],
-            "journal": self.journal,
-        }
+#: ``RunReport`` lives in :mod:`kiwoom_lab.report` (the stream runner returns one too) and is re-exported here.
+__all__ = ["RunReport", "ToolFailedError", "invoke", "invoke_tool", "run_file", "run_scenario", "tool_arguments"]
 
 
 async def invoke(client: KiwoomClient, expect: Expect, index: int = 0) -> dict[str, Any]:
@@ -219,6 +184,8 @@ def run_scenario(
     when the ``expect`` block is invalid; a failing client call is recorded, not raised.
     """
     expect = parse_expect(scenario, source)
+    if expect.stream is not None:  # a stream lesson: no tool call, the real-time socket instead
+        return run_stream_scenario(scenario, expect, base_settings=base_settings, overrides=overrides, source=source)
     clock: Clock = VirtualClock() if expect.clock == "virtual" else RealClock()
     at_start = scenario if expect.load_after_calls == 0 else None
     app = create_app(FakeKiwoomConfig(seed=scenario.seed), clock=clock.now, sleep=clock.server_sleep, scenario=at_start)

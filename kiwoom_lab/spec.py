@@ -30,6 +30,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from fake_kiwoom.journal import Criteria
 from fake_kiwoom.scenario_model import Scenario, ScenarioError
 from kiwoom.config import Settings
+from kiwoom_lab.stream_spec import StreamExpect
 
 #: Client methods the runner can call; ``stock_code`` is their argument where they take one.
 TOOLS = (
@@ -156,6 +157,8 @@ class Expect(_Strict):
     min_gaps_s: list[NonNegativeFloat] | None = None
     max_latency_s: PositiveFloat | None = None
     breaker: Literal["closed", "open", "half_open"] | None = None
+    #: A stream lesson: open the real-time stream instead of calling a tool (:mod:`kiwoom_lab.stream_spec`).
+    stream: StreamExpect | None = None
 
     @field_validator("tool")
     @classmethod

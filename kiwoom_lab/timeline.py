@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from kiwoom.observe import ClientObserver
 
-Kind = Literal["call", "request", "response", "retry", "cache", "fallback", "breaker", "scenario"]
+Kind = Literal["call", "request", "response", "retry", "cache", "fallback", "breaker", "scenario", "stream"]
 #: How an event is coloured: fine, a detour (retry, stale), a failure, or neutral.
 Tone = Literal["ok", "warn", "fail", "info"]
 

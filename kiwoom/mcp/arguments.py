@@ -102,6 +102,8 @@ _SUBJECTS: dict[str, tuple[str | None, str]] = {
     "get_stock_info": ("stock_code", "종목 정보 조회"),
     "get_stock_history": ("stock_code", "종목 시세 이력 조회"),
     "get_orderbook": ("stock_code", "호가 조회"),
+    "get_live_quote": ("stock_code", "실시간 시세 조회"),
+    "get_live_orderbook": ("stock_code", "실시간 호가 조회"),
     "search_stock": ("query", "종목 검색"),
     "get_account_info": (None, "계좌 정보 조회"),
     "get_market_status": (None, "시장 상태 조회"),

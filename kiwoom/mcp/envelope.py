@@ -3,7 +3,8 @@
 Success: ``{"success": true, "data": {...}, "message": "005930 종목 가격 조회 완료"}``;
 failure: ``{"success": false, "error": "...", "message": "005930 종목 가격 조회 실패"}``.
 The message says plainly when data is not live, because an assistant repeats messages to
-people and a simulated or sample price must never pass for a market quote.
+people and a simulated or sample price must never pass for a market quote; a live tool's
+message also says when it answered from the real-time stream, or why it fell back to REST.
 
 Each tool publishes the envelope with its own typed ``data`` (:func:`output_schema`, models
 in :mod:`kiwoom.mcp.schemas`), so a client learns every field's type and unit from
@@ -24,6 +25,14 @@ SOURCE_NOTES: dict[str, str] = {
     "sample": " (API 호출 실패: 샘플 데이터이며 실제 시세가 아닙니다)",
     "simulated": " (시뮬레이션 데이터: 실제 시세가 아닙니다)",
     "calendar": " (KRX 거래 달력과 현재 시각으로 계산)",
+    "stream": " (실시간 스트림)",  # completed in source_note: the tick's age, and whether it is simulated
+}
+#: Why a live tool answered from REST (``data.stream_fallback``), as the message says it.
+STREAM_FALLBACK_NOTES: dict[str, str] = {
+    "stream_disabled": " [실시간 스트림 꺼짐: REST 조회]",
+    "stream_down": " [실시간 스트림 끊김: REST 조회]",
+    "stream_stale": " [실시간 스트림 응답 없음: REST 조회]",
+    "no_tick": " [실시간 체결/호가 없음: REST 조회]",
 }
 
 
@@ -34,7 +43,7 @@ class ToolEnvelope(BaseModel):
     data: dict[str, Any] | None = Field(
         None,
         description="The result; data.source tells where it came from "
-        "(live, cache, stale, sample, simulated, calendar)",
+        "(live, cache, stale, sample, simulated, calendar, stream)",
     )
     error: str | None = Field(None, description="Why the call failed (only when success is false)")
     message: str = Field(description="A one-line summary for people, in Korean")
@@ -46,7 +55,13 @@ def source_note(data: dict[str, Any]) -> str:
     note = SOURCE_NOTES.get(source, f" (출처: {source})")
     if source == "cache" and data.get("simulated"):
         note = " (캐시된 시뮬레이션 데이터: 실제 시세가 아닙니다)"
-    return note
+    if source == "stream":
+        age = data.get("age_s")
+        when = f" {age:.1f}초 전 수신" if isinstance(age, int | float) else ""
+        # A sandbox tick is as synthetic as a sandbox REST quote: the message must say so.
+        real = ": 시뮬레이션 데이터이며 실제 시세가 아닙니다" if data.get("simulated") else ""
+        note = f" (실시간 스트림{when}{real})"
+    return note + STREAM_FALLBACK_NOTES.get(str(data.get("stream_fallback")), "")
 
 
 class _WithoutFieldTitles(GenerateJsonSchema):

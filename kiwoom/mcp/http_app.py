@@ -8,6 +8,7 @@ orchestrator can check the process without the secret.
 from __future__ import annotations
 
 import hmac
+import os
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
@@ -67,7 +68,10 @@ def build_http_app(server: KiwoomMCPServer, settings: ServerSettings) -> Starlet
     )
 
     async def healthz(_request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        # Which worker answered and what its stream is doing: with --workers, one of them leads the socket.
+        feed = server.live_hub.status()
+        stream = None if feed is None else {"state": feed.state, "role": feed.role, "reconnects": feed.reconnects}
+        return JSONResponse({"status": "ok", "pid": os.getpid(), "stream": stream})
 
     async def readyz(_request: Request) -> Response:
         # A server that missed its start-up connect recovers here, at most one token request per interval.

@@ -254,8 +254,30 @@ class AccountInfo(Provenance):
     holdings: list[Holding] = Field(description="Stocks held (empty on sample data)")
 
 
+class MarketOperation(Schema):
+    """The market phase Kiwoom last announced on the real-time stream (0s, 장시작시간)."""
+
+    operation_code: str | None = Field(None, description="Kiwoom's 장운영구분 code, e.g. 3 (KRX regular session start)")
+    operation: str | None = Field(None, description="What the code means, in Korean, e.g. KRX 정규장 시작")
+    announced_at: str | None = Field(None, description=f"When Kiwoom announced it, {ISO_KST}")
+    time_to_open: str | None = Field(None, description="Kiwoom's 장시작예상잔여시간 as sent (HHMMSS), if any")
+
+
 class MarketStatus(Provenance):
-    """get_market_status: the KRX session now, from the calendar (source calendar)."""
+    """get_market_status: the KRX session now, from the calendar (source calendar), or from the phase
+    Kiwoom announced on the real-time stream today while the stream is up (source stream)."""
+
+    source: Literal["calendar", "stream"] = Field(  # type: ignore[assignment]
+        description="calendar: computed from the KRX calendar and the clock. stream: the session comes from "
+        "the phase Kiwoom announced today on the real-time stream (0s); operation has the announcement, "
+        "calendar_session what the calendar says (simulated true in the sandbox)"
+    )
+    operation: MarketOperation | None = Field(
+        None, description="The stream's last announcement today (only while the real-time stream is up)"
+    )
+    calendar_session: str | None = Field(
+        None, description="The session the calendar gives for now, beside the stream's (source stream only)"
+    )
 
     market_open: bool = Field(description="True while any KRX session trades (pre-market to after-hours)")
     status: Literal["OPEN", "CLOSED"] = Field(description="OPEN or CLOSED")

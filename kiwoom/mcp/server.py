@@ -3,7 +3,9 @@
 The server owns a ``FastMCP`` instance (no inheritance, as in the seed), registers its
 tools in :meth:`KiwoomMCPServer._register_tools`, and opens the client in the FastMCP
 lifespan so that the token is issued at start (in the background: the server answers at
-once) and revoked at shutdown, on either transport.
+once) and revoked at shutdown, on either transport. The live tools and resources
+(:mod:`kiwoom.mcp.live_tools`, :mod:`kiwoom.mcp.live_resources`) read a
+:class:`~kiwoom.realtime.hub.LiveHub` the server owns.
 No tool places orders and no tool takes credentials.
 """
 
@@ -22,7 +24,14 @@ from typing import Any
 import uvicorn
 from fastmcp import FastMCP
 from fastmcp.tools import ToolResult
-from mcp.types import TextContent, ToolAnnotations
+from mcp.server.subscriptions import InMemorySubscriptionBus
+from mcp.types import (
+    SubscribeRequestParams,
+    SubscriptionsListenRequestParams,
+    TextContent,
+    ToolAnnotations,
+    UnsubscribeRequestParams,
+)
 
 from kiwoom.client import KiwoomClient
 from kiwoom.errors import InvalidInputError, KiwoomError
@@ -31,11 +40,17 @@ from kiwoom.mcp.arguments import ArgumentErrors, Days, Interval, Query, StockCod
 from kiwoom.mcp.catalog_tools import Tool, catalog_tools
 from kiwoom.mcp.http_app import build_http_app, uvicorn_config
 from kiwoom.mcp.listen import bind_listener
+from kiwoom.mcp.live_listen import LiveListen
+from kiwoom.mcp.live_resources import LegacySubscriptions, UpdateFanOut, register_resources
+from kiwoom.mcp.live_schemas import LIVE_OUTPUT_SCHEMAS
+from kiwoom.mcp.live_tools import LiveAnswers, live_tools
 from kiwoom.mcp.metrics import Metrics
 from kiwoom.mcp.schemas import OUTPUT_SCHEMAS
 from kiwoom.mcp.settings import ServerSettings
 from kiwoom.observe import FanOut
 from kiwoom.operations.toolsets import TOOLSET_OF
+from kiwoom.realtime.feed import TickFeed
+from kiwoom.realtime.hub import FeedFactory, LiveHub
 
 logger = logging.getLogger("kiwoom.server")
 
@@ -47,7 +62,8 @@ Stock codes are 6 characters, e.g. 005930 (Samsung Electronics). A stock name is
 expected when exactly one listing matches it (the result says resolved_from); otherwise use search_stock.
 Every result has data.source: live, cache, stale (upstream failed, older data; cache_age_s says how old),
 sample (upstream failed: placeholder: true, no figures, NOT a real quote), simulated (sandbox market, NOT
-real) or calendar (get_market_status: computed from the KRX calendar and the clock, not from Kiwoom).
+real), calendar (get_market_status: computed from the KRX calendar and the clock, not from Kiwoom) or stream
+(get_live_quote/get_live_orderbook: the latest real-time tick, age_s old; with simulated true it is NOT real).
 Tell the user when data is not live. A failed call has success false and says what failed: never fill in
 a number yourself. Prices are in KRW; previous_close is the previous day's close. No tool can place orders."""
 
@@ -66,7 +82,10 @@ def project_version() -> str:
 class KiwoomMCPServer:
     """FastMCP server exposing :class:`KiwoomClient` as read-only tools (port 8030 by default)."""
 
-    def __init__(self, client: KiwoomClient | None = None, *, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self, client: KiwoomClient | None = None, *, metrics: Metrics | None = None, feed: TickFeed | None = None
+    ) -> None:
+        """``feed``: the real-time feed to use instead of the client's own (tests inject a scripted one)."""
         self.kiwoom_client = client or KiwoomClient()
         self.metrics = metrics or Metrics(storage_backend=self.kiwoom_client.storage)
         # Keep whatever the client already reports to (a lesson's timeline, say) beside the metrics.
@@ -75,7 +94,21 @@ class KiwoomMCPServer:
         self.fastmcp: FastMCP[Any] = FastMCP(
             "kiwoom", instructions=INSTRUCTIONS, version=project_version(), lifespan=self._lifespan
         )
+        settings = self.kiwoom_client.settings
+        self._feed = feed
+        self.live_hub = LiveHub(
+            stale_s=settings.stream_stale_s,
+            unused_s=settings.stream_unused_s,
+            first_tick_wait_s=settings.stream_first_tick_wait_s,
+            clock=self.kiwoom_client.wall_clock,
+            market_operation=True,  # 0s with the first live use: get_market_status then follows the exchange
+        )
+        self.live = LiveAnswers(self.kiwoom_client, self.live_hub)
+        self.fanout = UpdateFanOut(self.live_hub, InMemorySubscriptionBus(), known=self.live.known)
+        self.legacy_subscriptions = LegacySubscriptions(self.fanout)
+        self.listen = LiveListen(self.fanout.bus, self.fanout)
         self._register_tools()
+        self._register_live_resources()
 
     @asynccontextmanager
     async def _lifespan(self, _server: FastMCP[Any]) -> AsyncIterator[dict[str, Any]]:
@@ -85,7 +118,10 @@ class KiwoomMCPServer:
         port, so neither may wait for Kiwoom (a hanging one held both for ~30 s). A call that
         comes first waits for the same token (one issue however many ask); ``/readyz`` says
         when it is there. Opening sends nothing but still checks the keys, so bad settings
-        fail the start as before. At shutdown the connect is cancelled before the revoke.
+        fail the start as before. The real-time feed is attached here but opened only by the
+        first live call or subscription. At shutdown the connect is cancelled, listen
+        streams end, subscriptions release their codes and the socket closes, all before
+        the revoke.
         """
         client = self.kiwoom_client
         await client.open()
@@ -103,13 +139,44 @@ class KiwoomMCPServer:
                 self.logger.error("키움 API 연결 실패 (도구 호출 시 다시 시도합니다): %s", client.last_error)
 
         connecting = asyncio.create_task(connect(), name="kiwoom-connect")
+        # Built on first live use, after open(): the sandbox's stream reaches the app open() starts.
+        self.live_hub.attach(self._feed_factory() if client.settings.stream else None)
         try:
             yield {}
         finally:
             connecting.cancel()
             await asyncio.wait([connecting])  # never re-raises: a cancelled shutdown stays cancelled
+            self.listen.close()
+            await self.legacy_subscriptions.close()
+            await self.fanout.close()
+            await self.live_hub.close()  # the socket closes before the token it logged in with is revoked
             revoked = await client.close()
             self.logger.info("키움 MCP 서버 종료%s", ": 접근토큰 폐기" if revoked else "")
+
+    def _feed_factory(self) -> FeedFactory:
+        """The injected feed, or the client's own (``KiwoomClient.realtime_feed``: one socket per process)."""
+        injected = self._feed
+        if injected is not None:
+            return lambda: injected
+        return self.kiwoom_client.realtime_feed
+
+    def _register_live_resources(self) -> None:
+        """``kiwoom://quote/{code}`` and ``kiwoom://orderbook/{code}``, and subscriptions in both protocol eras.
+
+        Registered only with the live tools' toolset: with it off, nothing can subscribe upstream.
+        The handlers go on the SDK server FastMCP wraps, which derives the ``resources.subscribe``
+        capability from them (``resources/subscribe`` before 2026-07-28, ``subscriptions/listen`` after).
+        """
+        toolset = TOOLSET_OF["get_live_quote"]
+        if toolset not in self.kiwoom_client.settings.toolset_names():
+            return
+        register_resources(self.fastmcp, self.live, toolset)
+        low = self.fastmcp._mcp_server
+        low.add_request_handler("resources/subscribe", SubscribeRequestParams, self.legacy_subscriptions.subscribe)
+        low.add_request_handler(
+            "resources/unsubscribe", UnsubscribeRequestParams, self.legacy_subscriptions.unsubscribe
+        )
+        low.add_request_handler("subscriptions/listen", SubscriptionsListenRequestParams, self.listen)
 
     async def _invoke(self, tool: str, label: str, call: Callable[[], Awaitable[dict[str, Any]]]) -> ToolResult:
         """Run one tool call and wrap it in the envelope; failures also set ``isError``."""
@@ -194,7 +261,11 @@ class KiwoomMCPServer:
 
         async def get_market_status() -> ToolResult:
             """Whether KRX is trading now, which session is on (or why closed), and when it next opens."""
-            return await self._invoke("get_market_status", subject("get_market_status", {}), client.get_market_status)
+
+            async def status() -> dict[str, Any]:
+                return self.live.market_status(await client.get_market_status())
+
+            return await self._invoke("get_market_status", subject("get_market_status", {}), status)
 
         tools: tuple[Tool, ...] = (
             get_stock_price,
@@ -205,11 +276,13 @@ class KiwoomMCPServer:
             search_stock,
             get_account_info,
             get_market_status,
+            *live_tools(self.live, self._invoke),
             *catalog_tools(client, self._invoke),
         )
+        schemas = {**OUTPUT_SCHEMAS, **LIVE_OUTPUT_SCHEMAS}
         for fn in tools:
             toolset = TOOLSET_OF[fn.__name__]
-            self.fastmcp.tool(fn, annotations=READ_ONLY, output_schema=OUTPUT_SCHEMAS[fn.__name__], tags={toolset})
+            self.fastmcp.tool(fn, annotations=READ_ONLY, output_schema=schemas[fn.__name__], tags={toolset})
         # Only the toolsets KIWOOM_TOOLSETS names are listed and callable: a short list for assistants.
         self.fastmcp.enable(tags=set(client.settings.toolset_names()), only=True)
         parameters = {fn.__name__: list(inspect.signature(fn).parameters) for fn in tools}

@@ -23,6 +23,8 @@ TOOLSET_OF: Mapping[str, str] = {
     "get_orderbook": "quotes",
     "search_stock": "quotes",
     "get_market_status": "quotes",
+    "get_live_quote": "quotes",
+    "get_live_orderbook": "quotes",
     "get_stock_history": "charts",
     "get_stock_chart": "charts",
     "get_account_info": "account",

@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from fake_kiwoom import FakeKiwoomConfig, create_app
 from kiwoom import KiwoomClient, Settings
 from kiwoom.mcp import KiwoomMCPServer
+from kiwoom.realtime.feed import TickFeed
 from tests.support.clock import FakeTime
 
 APP_KEY = "mcp-test-app-key-9f2"
@@ -50,8 +51,11 @@ class McpHarness:
 
 
 @contextlib.asynccontextmanager
-async def open_harness(**overrides: Any) -> AsyncIterator[McpHarness]:
-    """The server on a client of the in-process fake; ``overrides`` are client settings (``toolsets=...``)."""
+async def open_harness(feed: TickFeed | None = None, **overrides: Any) -> AsyncIterator[McpHarness]:
+    """The server on a client of the in-process fake; ``overrides`` are client settings (``toolsets=...``).
+
+    The real-time stream is off unless a ``feed`` is given (or ``stream=True``): the live tools
+    then answer from REST, and no socket frame lands in the journal the tests count."""
     t = FakeTime()
     app = create_app(FakeKiwoomConfig(seed=11), clock=t.clock)
     transport = httpx2.ASGITransport(app=app)
@@ -61,10 +65,10 @@ async def open_harness(**overrides: Any) -> AsyncIterator[McpHarness]:
         app_key=APP_KEY,
         secret_key=SECRET,
         account_no=ACCOUNT,
-        **overrides,
+        **{"stream": feed is not None, **overrides},
     )
     client = KiwoomClient(settings, transport=transport, clock=t.clock, monotonic=t.clock, sleep=t.sleep)
-    server = KiwoomMCPServer(client)
+    server = KiwoomMCPServer(client, feed=feed)
     async with (
         app.router.lifespan_context(app),
         httpx2.AsyncClient(transport=transport, base_url="http://fake-kiwoom") as admin,

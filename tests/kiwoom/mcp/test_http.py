@@ -51,6 +51,8 @@ async def test_sdk_client_lists_and_calls_every_tool(open_url: str) -> None:
         "get_account_info": {},
         "get_market_status": {},
         "get_stock_chart": {"stock_code": "005930"},
+        "get_live_quote": {"stock_code": "005930"},
+        "get_live_orderbook": {"stock_code": "005930"},
     }
     async with Client(f"{open_url}/mcp") as client:
         listed = await client.list_tools()
@@ -60,8 +62,9 @@ async def test_sdk_client_lists_and_calls_every_tool(open_url: str) -> None:
             assert result.is_error is False, (name, result)
             assert isinstance(result.structured_content, dict)
             assert result.structured_content["success"] is True
-            # search_stock reads the ka10099 listing that get_stock_info already loaded: "cache".
-            assert result.structured_content["data"]["source"] in {"simulated", "live", "cache", "calendar"}
+            # search_stock reads the ka10099 listing that get_stock_info already loaded: "cache";
+            # a live tool answers from the sandbox's stream, or from REST while no tick has come yet.
+            assert result.structured_content["data"]["source"] in {"simulated", "live", "cache", "calendar", "stream"}
 
 
 @pytest.mark.anyio
@@ -80,7 +83,10 @@ async def test_server_against_fake_kiwoom_on_a_port() -> None:
 
 
 def test_probes_and_metrics(open_url: str) -> None:
-    assert httpx2.get(f"{open_url}/healthz").json() == {"status": "ok"}
+    health = httpx2.get(f"{open_url}/healthz").json()
+    assert health["status"] == "ok"
+    assert isinstance(health["pid"], int)
+    assert health["stream"] is None  # nothing asked for a live quote yet: no socket
     ready = httpx2.get(f"{open_url}/readyz")
     assert ready.status_code == 200
     assert ready.json()["ready"] is True

@@ -15,6 +15,8 @@ pytestmark = pytest.mark.anyio
 
 TOOLS = {
     "get_account_info",
+    "get_live_orderbook",
+    "get_live_quote",
     "get_market_status",
     "get_orderbook",
     "get_stock_chart",
