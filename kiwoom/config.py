@@ -160,7 +160,7 @@ class Settings(BaseSettings):
         30.0, gt=0, description="Watchdog: reconnect when the socket carried no frame (PING included) this long"
     )
     stream_stale_s: float = Field(
-        5.0, gt=0, description="A live tool answers from REST when the stream's last frame is older than this"
+        30.0, gt=0, description="A live tool answers from REST when the stream's last frame is older than this"
     )
     stream_unused_s: float = Field(
         300.0, gt=0, description="REMOVE a code no tool or resource subscription asked for this long"

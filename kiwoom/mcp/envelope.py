@@ -61,6 +61,8 @@ def source_note(data: dict[str, Any]) -> str:
         # A sandbox tick is as synthetic as a sandbox REST quote: the message must say so.
         real = ": 시뮬레이션 데이터이며 실제 시세가 아닙니다" if data.get("simulated") else ""
         note = f" (실시간 스트림{when}{real})"
+    if data.get("tick_origin") == "backfill":
+        note += " [실시간 스트림 재연결 후 REST 로 보충한 시세]"
     return note + STREAM_FALLBACK_NOTES.get(str(data.get("stream_fallback")), "")
 
 

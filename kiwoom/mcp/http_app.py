@@ -58,6 +58,7 @@ class BearerAuthMiddleware:
 
 def build_http_app(server: KiwoomMCPServer, settings: ServerSettings) -> Starlette:
     """The ASGI app uvicorn serves; its lifespan opens and closes the Kiwoom client."""
+    server.legacy_subscriptions.stateless = settings.stateless
     app = server.fastmcp.http_app(
         path=settings.path,
         stateless_http=settings.stateless or None,

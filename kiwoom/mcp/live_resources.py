@@ -61,6 +61,9 @@ WORDS: Final[dict[RealType, str]] = {kind: word for word, kind in KINDS.items()}
 LABELS: Final[dict[RealType, str]] = {QUOTE: "실시간 시세 조회", ORDERBOOK: "실시간 호가 조회"}
 #: ``_meta`` key of a notification: when the URI's latest tick reached this server (epoch seconds, wall clock).
 RECEIVED_AT_META_KEY: Final = "io.kiwoom/received_at"
+STATELESS_REFUSAL: Final = (
+    "리소스 구독은 세션을 유지하는 서버에서만 가능합니다 (--workers 는 stateless HTTP): get_live_quote 로 조회하세요"
+)
 
 
 def uri_of(pair: Pair) -> str | None:
@@ -142,7 +145,10 @@ class UpdateFanOut:
             while self._pending:
                 uri = next(iter(self._pending))
                 del self._pending[uri]
-                await self.bus.publish(ResourceUpdated(uri))
+                try:
+                    await self.bus.publish(ResourceUpdated(uri))
+                except Exception:  # one failed delivery must not end every subscriber's notifications
+                    logger.exception("리소스 갱신 알림 실패: %s", uri)
 
     async def close(self) -> None:
         task, self._publisher = self._publisher, None
@@ -195,6 +201,8 @@ class LegacySubscriptions:
 
     def __init__(self, fanout: UpdateFanOut) -> None:
         self.fanout = fanout
+        #: Set by the HTTP app in stateless mode (``--workers``), where a subscription could never be served.
+        self.stateless = False
         self._subscribers: dict[int, _Subscriber] = {}
 
     def sessions(self) -> int:
@@ -208,12 +216,14 @@ class LegacySubscriptions:
         if not await self.fanout.admit(uri, pair):
             raise MCPError(types.INVALID_PARAMS, f"uri: 종목코드 {pair[1]} 에 해당하는 종목이 없습니다", {"uri": uri})
         connection = getattr(ctx.session, "_connection", None)  # as FastMCP reaches it: the SDK has no accessor
-        key = id(connection) if connection is not None else id(ctx.session)
+        if connection is None or self.stateless:
+            # Stateless HTTP (--workers) ends the "session" with the request: nothing could ever be sent.
+            raise MCPError(types.INVALID_REQUEST, STATELESS_REFUSAL, {"uri": uri})
+        key = id(connection)
         subscriber = self._subscribers.get(key)
         if subscriber is None:
             subscriber = self._subscribers[key] = self._open(ctx.session)
-            if connection is not None:
-                connection.exit_stack.push_async_callback(self._end, key)
+            connection.exit_stack.push_async_callback(self._end, key)
         if uri not in subscriber.uris:
             subscriber.uris[uri] = pair
             await self.fanout.watch(uri, pair)

@@ -87,9 +87,12 @@ class LiveAnswers:
         summary = stream_summary(reading.status, self._now())
         if reading.tick is not None:
             received = iso(reading.tick.received_at)
+            # A backfill tick is a REST quote fetched after a reconnect: its source says REST, not stream.
+            backfilled = reading.tick.origin == "backfill"
+            rest_source = "simulated" if self.client.simulated else "live"
             return {
                 **tick_data(reading.tick),
-                "source": "stream",
+                "source": rest_source if backfilled else "stream",
                 "simulated": self.client.simulated,
                 "environment": self.client.mode.value,
                 "timestamp": received,

@@ -192,6 +192,7 @@ class LiveHub:
         for pair in dropped:
             self._last_used.pop(pair, None)
             self._latest.pop(pair, None)
+            self._arrivals.pop(pair, None)
         if dropped and self._feed is not None:
             await self._feed.drop(dropped)
             logger.debug("실시간 등록 해제 (미사용): %s", dropped)
@@ -270,13 +271,15 @@ class LiveHub:
         arrived = self._arrivals.setdefault(pair, asyncio.Event())
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(arrived.wait(), remaining)
+        if self._arrivals.get(pair) is arrived and not arrived.is_set():
+            del self._arrivals[pair]  # a code that stays silent leaves nothing behind
 
     def market_operation(self) -> Tick | None:
         """Today's last ``0s`` announcement while the stream vouches for it, else None (use the calendar)."""
         if self._feed is None or OPERATION_PAIR not in self._wanted:
             return None
         status = self._feed.status()
-        tick = self._latest.get(OPERATION_PAIR)
+        tick = self._current(OPERATION_PAIR, status)  # an announcement from before a reconnect may be outdated
         if tick is None or self._verdict(status) is not None:
             return None
         today = datetime.fromtimestamp(self._clock(), KST).date()

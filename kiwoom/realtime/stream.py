@@ -96,17 +96,23 @@ class RealtimeStream:
         self._answers: list[Request] = []
         self._token = ""
         self._refusals = 0
+        self._retries: set[asyncio.Task[None]] = set()
+        self._stopped = False
         self._logged_in = False
 
     # ------------------------------------------------------------------ TickFeed
 
     async def start(self) -> None:
         if self._supervisor is None or self._supervisor.done():
-            self._state = "connecting"
+            self._state, self._stopped = "connecting", False
             self._supervisor = asyncio.create_task(self._supervise(), name="kiwoom-realtime")
 
     async def stop(self) -> None:
         task, self._supervisor = self._supervisor, None
+        for retry in list(self._retries):
+            retry.cancel()
+        self._stopped = True
+        self.book.ready.set()  # an `async for` consumer ends
         if task is not None:
             task.cancel()
             await asyncio.wait([task], timeout=STOP_TIMEOUT_S)  # a stuck socket must not hold a shutdown
@@ -154,12 +160,16 @@ class RealtimeStream:
         Only while someone iterates are ticks kept unread: listener-only users hold nothing.
         """
         self.book.buffering = True
-        while True:
-            tick = self.book.take()
-            if tick is None:
-                await self.book.ready.wait()
-                continue
-            yield tick
+        try:
+            while not self._stopped:
+                tick = self.book.take()
+                if tick is None:
+                    await self.book.ready.wait()
+                    continue
+                yield tick
+        finally:
+            self.book.buffering = False
+            self.book.pending.clear()
 
     # ------------------------------------------------------------------ supervisor
 
@@ -315,7 +325,9 @@ class RealtimeStream:
             return
         self._refusals += 1
         delay = min(self.config.backoff_max_s, self.config.backoff_base_s * 2**self._refusals)
-        asyncio.get_running_loop().create_task(self._ask_again(delay))
+        retry = asyncio.get_running_loop().create_task(self._ask_again(delay))
+        self._retries.add(retry)
+        retry.add_done_callback(self._retries.discard)
 
     async def _ask_again(self, delay: float) -> None:
         await self._sleep(delay)

@@ -71,6 +71,18 @@ async def test_a_tick_answers_from_the_stream_flagged_simulated_on_a_fake() -> N
     assert "실제 시세가 아닙니다" in body["message"]
 
 
+async def test_a_backfilled_quote_says_it_came_over_rest_not_the_stream() -> None:
+    async with live() as (mh, feed):
+        await mh.call("get_live_quote", stock_code="005930")
+        feed.push(QUOTE, "005930", quote_values(price=71_000, change=-300, volume=5_000), origin="backfill")
+        feed.ping()
+        _, body = await mh.call("get_live_quote", stock_code="005930")
+    data = body["data"]
+    assert data["source"] == "simulated"  # what a REST answer on the fake says, never "stream"
+    assert data["tick_origin"] == "backfill"
+    assert "재연결 후 REST" in body["message"]
+
+
 async def test_the_orderbook_comes_from_a_0d_tick() -> None:
     async with live() as (mh, feed):
         await mh.call("get_live_orderbook", stock_code="005930")
@@ -95,7 +107,7 @@ async def test_a_down_or_silent_stream_falls_back_to_rest_and_says_why(fault: st
         if fault == "down":
             feed.down("connect: refused")
         else:
-            mh.time.advance(6)  # past KIWOOM_STREAM_STALE_S (5) without a frame
+            mh.time.advance(31)  # past KIWOOM_STREAM_STALE_S (30) without a frame
         before = await mh.requests_of("ka10001")
         _, body = await mh.call("get_live_quote", stock_code="005930")
         after = await mh.requests_of("ka10001")

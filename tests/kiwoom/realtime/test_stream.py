@@ -193,3 +193,21 @@ async def test_stop_closes_the_socket_and_reports_stopped() -> None:
         await until(lambda: stream.status().state == "up")
         await stream.stop()
         assert stream.status().state == "stopped"
+
+
+async def test_an_iterating_consumer_ends_when_the_stream_stops() -> None:
+    async with stream_rig() as rig:
+        stream = rig.stream()
+        await stream.start()
+        await stream.want([(QUOTE, "005930")])
+        seen: list[Tick] = []
+
+        async def consume() -> None:
+            async for tick in stream:
+                seen.append(tick)
+
+        consumer = asyncio.create_task(consume())
+        await until(lambda: len(seen) >= 2)
+        await stream.stop()
+        await asyncio.wait_for(consumer, 2.0)
+        assert stream.book.pending == {}
