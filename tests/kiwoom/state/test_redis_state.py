@@ -139,9 +139,12 @@ async def test_workers_send_one_batch_per_window_together() -> None:
 @pytest.mark.realtime
 async def test_memory_backend_workers_trip_the_limit_redis_prevents() -> None:
     """The contrast: four private budgets exceed Kiwoom's one budget per app key."""
-    config = FakeKiwoomConfig(seed=9, rate_limit_per_s=8.0, rate_limit_burst=2)
+    # Kiwoom's budget, one request a second per TR, and each worker keeping it exactly, but alone: the
+    # fake's first quotes of a trading session take tens of ms each, so a looser budget could refill between them.
+    config = FakeKiwoomConfig(seed=9, rate_limit_per_s=1.0, rate_limit_burst=1)
     codes = [["005930", "000660", "035420"], ["035720", "005380", "000270"], ["068270", "051910", "006400"]]
-    async with fleet(3, storage="memory", config=config, rate_limit_per_s=8.0, rate_limit_burst=2) as f:
+    async with fleet(3, storage="memory", config=config, rate_limit_per_s=1.0, rate_limit_burst=1) as f:
+        await asyncio.gather(*(c.connect() for c in f.clients))  # tokens first: the quote requests then coincide
         await asyncio.gather(
             *(c.get_stock_price(code) for c, group in zip(f.clients, codes, strict=True) for code in group)
         )
