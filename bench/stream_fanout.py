@@ -130,7 +130,14 @@ async def _measure(
 
 
 def run_fanout(
-    *, codes: int, push_interval_s: float, clients: list[int], duration_s: float, split: bool, logs: Path
+    *,
+    codes: int,
+    push_interval_s: float,
+    clients: list[int],
+    duration_s: float,
+    split: bool,
+    logs: Path,
+    spread: bool = False,
 ) -> dict[str, Any]:
     """One fake and one server; then, for each N in ``clients``, N sessions subscribed for ``duration_s``."""
     chosen = instruments(codes)
@@ -138,7 +145,7 @@ def run_fanout(
     # subscribe_resource is deprecated for 2026-07-28 and current in legacy mode; catch_warnings is not task-safe.
     warnings.filterwarnings("ignore", category=MCPDeprecationWarning)
     with (
-        fake(logs, push_interval_s=push_interval_s, warm_codes=codes) as fake_server,
+        fake(logs, push_interval_s=push_interval_s, warm_codes=codes, spread=spread) as fake_server,
         mcp_server(logs, fake_server.url, KIWOOM_STREAM_UNUSED_S="3600") as server,
     ):
         for n in clients:
@@ -148,6 +155,7 @@ def run_fanout(
     summary = {
         "measurement": "fanout",
         "codes": codes,
+        "spread": spread,
         "push_interval_s": push_interval_s,
         "target_ticks_per_s": round(codes / push_interval_s),
         "subscriptions": "split over the clients" if split else "every client subscribes every code",

@@ -87,13 +87,15 @@ def _stop(server: Server) -> None:
 
 
 @contextlib.contextmanager
-def fake(logs: Path, *, push_interval_s: float, warm_codes: int, ping_interval_s: float = 10.0) -> Iterator[Server]:
+def fake(
+    logs: Path, *, push_interval_s: float, warm_codes: int, ping_interval_s: float = 10.0, spread: bool = False
+) -> Iterator[Server]:
     """The fake on a free port: REST unthrottled, no journal, pushes every ``push_interval_s``."""
     port = free_port()
     argv = [
         sys.executable, "-m", "bench.stream_servers", "--port", str(port),
         "--push-interval-s", str(push_interval_s), "--ping-interval-s", str(ping_interval_s),
-        "--warm-codes", str(warm_codes),
+        "--warm-codes", str(warm_codes), *(["--spread"] if spread else []),
     ]  # fmt: skip
     server = _start("fake-kiwoom", argv, child_env(), ready_path="/__admin/health", port=port, logs=logs)
     try:
@@ -157,10 +159,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--push-interval-s", type=float, default=1.0)
     parser.add_argument("--ping-interval-s", type=float, default=10.0)
     parser.add_argument("--warm-codes", type=int, default=0)
+    parser.add_argument("--spread", action="store_true", help="frames of 10 items spread over each interval")
     args = parser.parse_args(argv)
     app = create_app(FakeKiwoomConfig(rate_limit_per_s=0, journal_limit=0))
     _count_pushes(app)
-    app.state.ws_settings = WsSettings(ping_interval_s=args.ping_interval_s, push_interval_s=args.push_interval_s)
+    app.state.ws_settings = WsSettings(
+        ping_interval_s=args.ping_interval_s,
+        push_interval_s=args.push_interval_s,
+        frame_items=10 if args.spread else WsSettings().frame_items,
+        spread_frames=args.spread,
+    )
     started = time.perf_counter()
     pairs = [("0B", code) for code in instruments(args.warm_codes)]
     tick_items(app.state.market, pairs, time.time(), TickMemory())

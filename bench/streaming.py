@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--push-interval-s", type=float, default=1.0, help="fanout: the fake's push interval")
     parser.add_argument("--clients", default="1,4", help="fanout: N sessions per run, comma-separated")
     parser.add_argument("--split", action="store_true", help="fanout: spread the codes over the clients")
+    parser.add_argument(
+        "--spread", action="store_true", help="fanout: the fake sends each push as frames of 10 items over the interval"
+    )
     parser.add_argument("--duration-s", type=float, help="fanout per run 20, memory 60")
     parser.add_argument("--drops", type=int, default=20, help="reconnect: outages measured")
     parser.add_argument("--out", type=Path, help="write every summary (memory samples included) as JSON here")
@@ -56,6 +59,7 @@ def run(args: argparse.Namespace, logs: Path) -> dict[str, Any]:
             duration_s=args.duration_s or (2.0 if smoke else 20.0),
             split=args.split,
             logs=logs,
+            spread=args.spread,
         )
     if args.memory:
         duration = args.duration_s or (4.0 if smoke else 60.0)

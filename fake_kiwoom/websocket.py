@@ -96,6 +96,8 @@ class WsSettings:
     max_groups: int = MAX_GROUPS
     #: Items per REAL frame; a push of more pairs goes out as several frames.
     frame_items: int = FRAME_ITEMS
+    #: Send those frames evenly over 90 % of the interval (trades arrive through a second), not at once.
+    spread_frames: bool = False
 
 
 DEFAULT_SETTINGS = WsSettings()
@@ -122,7 +124,14 @@ class _Connection:
         self.faults = ConnectionFaults()
         self.token: str | None = None
         self.pusher = Pusher(
-            state, self.regs, self.faults, settings.frame_items, send=self.send, event=self._event, drop=self._drop
+            state,
+            self.regs,
+            self.faults,
+            settings.frame_items,
+            send=self.send,
+            event=self._event,
+            drop=self._drop,
+            spread_s=settings.push_interval_s * 0.9 if settings.spread_frames else 0.0,
         )
         self._send_lock = asyncio.Lock()
 
@@ -239,7 +248,7 @@ class _Connection:
     async def _push_loop(self) -> None:
         await self.logged_in.wait()
         while not self.closed.is_set():
-            await self.state.sleep(self.settings.push_interval_s / self.faults.burst_factor())
+            await self.state.sleep((self.settings.push_interval_s - self.pusher.spread_s) / self.faults.burst_factor())
             if not self.faults.stalled:
                 await self.pusher.push(self.state.clock())
 

@@ -51,11 +51,13 @@ class Pusher:
         send: Send,
         event: Callable[[str, str], None],
         drop: Callable[[], Awaitable[None]],
+        spread_s: float = 0.0,
     ) -> None:
         self.state = state
         self.regs = regs
         self.faults = faults
         self.frame_items = frame_items
+        self.spread_s = spread_s
         self._send, self._event, self._drop = send, event, drop
         self.memory = TickMemory()
         self.operation_sent: str | None = None
@@ -78,9 +80,12 @@ class Pusher:
         await self._frames([operation_item(self.state.market.calendar, now)])
 
     async def _frames(self, items: list[Frame]) -> None:
-        for frame in real_frames(items, self.frame_items):
+        frames = real_frames(items, self.frame_items)
+        for index, frame in enumerate(frames):
             if self.closed:
                 return
+            if index and self.spread_s > 0:
+                await self.state.sleep(self.spread_s / len(frames))
             await self._send_real(dumps(frame))
 
     async def _send_real(self, text: str) -> None:
