@@ -153,13 +153,14 @@ async def test_a_dead_holders_lock_is_taken_over_within_about_one_lease(link: Re
 @pytest.mark.realtime
 async def test_a_live_holder_renews_its_lease_so_others_wait_for_its_value(link: RedisLink) -> None:
     store = shared_store(link)
-    holder = worker(link, flight_lease_s=0.3)
+    # Leases long enough that a busy 2-core CI machine renews them in time (0.3 s lapsed there once).
+    holder = worker(link, flight_lease_s=0.8)
     slow = Gated()
     loading = await holding_the_flight(holder, slow, store)
-    waiter = worker(link, deadline_s=5.0, flight_lease_s=0.3)
+    waiter = worker(link, deadline_s=8.0, flight_lease_s=0.8)
     load = Script()
     waiting = asyncio.create_task(run(waiter, load))
-    await asyncio.sleep(1.0)  # three leases: a lock that were not renewed would have lapsed
+    await asyncio.sleep(2.5)  # three leases: a lock that were not renewed would have lapsed
     slow.gate.set()
     first, second = await loading, await waiting
     assert (first["source"], second["source"], load.calls) == ("live", "cache", 0)
