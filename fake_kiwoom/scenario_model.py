@@ -10,7 +10,9 @@ Shape (YAML or JSON)::
 
     version: 1
     name: 5xx_burst
-    description: teaching text
+    description:                # the lesson, Korean first; one plain text is accepted too
+      ko: 가르치는 글
+      en: teaching text
     seed: 0
     rules:
       - match: {api_id: ka10001}
@@ -259,15 +261,39 @@ class Rule(_Strict):
         return self
 
 
+#: The languages a lesson's narrative is written in; Korean first (the learners read it first).
+Lang = Literal["ko", "en"]
+LANGS: tuple[Lang, ...] = ("ko", "en")
+
+
+class Narrative(_Strict):
+    """A lesson's teaching text in Korean and English (``description: {ko: ..., en: ...}``)."""
+
+    ko: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
 class Scenario(_Strict):
     version: Literal[1]
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
-    description: str = Field(min_length=1)
+    #: The lesson: ``{ko, en}``, or one text (a learner's own file need not be bilingual).
+    description: Annotated[str, Field(min_length=1)] | Narrative
     seed: int = 0
     rules: list[Rule] = Field(default_factory=list)
     expect: dict[str, Any] = Field(default_factory=dict)
     #: Faults of the real-time WebSocket (``None``: the socket behaves).
     stream: StreamFaults | None = None
+
+    def narrative(self, lang: Lang = "ko") -> str:
+        """The teaching text in ``lang``; a single-language file answers with its one text."""
+        if isinstance(self.description, Narrative):
+            return self.description.ko if lang == "ko" else self.description.en
+        return self.description
+
+    @property
+    def bilingual(self) -> bool:
+        """Whether the narrative is written in both languages (every catalog lesson must be)."""
+        return isinstance(self.description, Narrative)
 
 
 def _path(loc: tuple[int | str, ...]) -> str:

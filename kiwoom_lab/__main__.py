@@ -58,7 +58,7 @@ def cmd_list(directory: Path) -> int:
             print(f"{path.stem:<{width}}  INVALID: {str(exc).splitlines()[0]}")
             status = EXIT_INVALID
             continue
-        summary = lines.get(path.name) or _first_sentence(scenario.description)
+        summary = lines.get(path.name) or _first_sentence(scenario.narrative("en"))
         clock = "  [virtual clock]" if expect.clock == "virtual" else ""
         print(f"{path.stem:<{width}}  {summary}{clock}")
     return status

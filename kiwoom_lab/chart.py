@@ -267,7 +267,7 @@ def _header(report: RunReport) -> tuple[list[str], float]:
         text(20, 48, f"{report.source} · {clock} · {len(report.calls)} call(s)", fill="#666"),
     ]
     y = 56.0
-    for paragraph in report.scenario.description.strip().splitlines():
+    for paragraph in report.scenario.narrative("en").strip().splitlines():
         for line in textwrap.wrap(paragraph, 150) or [""]:
             y += 15
             out.append(text(20, y, line, size=12, fill="#333"))

@@ -137,7 +137,7 @@ def render(report: RunReport) -> str:
     """The whole terminal report of one run."""
     clock = "virtual clock (waits cost no wall time)" if report.clock == "virtual" else "real clock"
     title = truncate(f"{report.scenario.name}  ({report.source}, {clock}, {report.wall_s:.1f} s wall)", WIDTH)
-    text = report.scenario.description.strip().splitlines()
+    text = report.scenario.narrative("en").strip().splitlines()
     description = "\n".join(fitted for line in text for fitted in _fit(f"  {line}".rstrip(), "  "))
     return "\n\n".join([title, description, timeline_table(report), checks_block(report)]) + "\n"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fake_kiwoom.scenario_model import Scenario
@@ -23,6 +23,8 @@ class RunReport:
     checks: list[Check]
     journal: list[dict[str, Any]]
     wall_s: float
+    #: ``--set`` overrides the run was made with (``KIWOOM_*`` → value): shown wherever the run is.
+    overrides: dict[str, str] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -36,10 +38,12 @@ class RunReport:
         return {
             "scenario": self.scenario.name,
             "file": self.source,
-            "description": self.scenario.description,
+            "description": self.scenario.narrative("ko"),
+            "description_en": self.scenario.narrative("en"),
             "clock": self.clock,
             "passed": self.passed,
             "wall_s": round(self.wall_s, 3),
+            "overrides": self.overrides,
             "checks": [c.to_dict() for c in self.checks],
             "calls": [
                 {"index": c.index, "t": c.started, "duration_s": c.duration_s, "source": c.source, "error": c.error}

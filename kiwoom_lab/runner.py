@@ -202,6 +202,7 @@ def run_scenario(
         checks=check_all(expect, seen),
         journal=seen.journal,
         wall_s=time.perf_counter() - wall_start,
+        overrides=dict(overrides or {}),
     )
 
 

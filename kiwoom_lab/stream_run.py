@@ -270,4 +270,5 @@ def run_stream_scenario(
         checks=check_all(expect, observed) + stream_checks(spec, seen),
         journal=observed.journal,
         wall_s=time.perf_counter() - wall_start,
+        overrides=dict(overrides or {}),
     )

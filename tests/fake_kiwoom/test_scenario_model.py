@@ -44,8 +44,8 @@ def test_catalog_holds_every_required_scenario() -> None:
 def test_catalog_file_validates(path: Path) -> None:
     scenario = load_scenario(path)
     assert scenario.name == path.stem
-    assert len(scenario.description.split()) >= 30, "the description is the lesson: say what a good client does"
-    assert "KIWOOM_" in scenario.description or scenario.name in {"token_expiry"}
+    assert len(scenario.narrative("en").split()) >= 30, "the description is the lesson: say what a good client does"
+    assert "KIWOOM_" in scenario.narrative("en") or scenario.name in {"token_expiry"}
     assert scenario.expect, "every catalog file closes with an expect block"
     assert set(scenario.expect) <= EXPECT_KEYS, set(scenario.expect) - EXPECT_KEYS
 
