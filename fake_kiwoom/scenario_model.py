@@ -2,9 +2,11 @@
 
 A scenario teaches one failure mode, so its file must be easy to read and impossible to
 half-load: every model forbids unknown keys (a typo such as ``probabilty`` is an error,
-not a silently ignored field), and ``parse_scenario`` either returns a complete
-``Scenario`` or raises ``ScenarioError`` naming the file, the path inside it
-(``rules[0].steps[1].fault.status``) and the rule broken.
+not a silently ignored field, answered with "did you mean 'probability'?"), an api-id
+Kiwoom does not have (``ka1081``) is refused rather than left to match nothing, and
+``parse_scenario`` either returns a complete ``Scenario`` or raises ``ScenarioError``
+naming the file, the path inside it (``rules[0].steps[1].fault.status``) and the rule
+broken, one line per problem (:mod:`fake_kiwoom.suggest` finds the likely fixes).
 
 Shape (YAML or JSON)::
 
@@ -36,6 +38,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -49,6 +52,7 @@ from pydantic import (
 )
 
 from .scenario_stream import StreamFaults
+from .suggest import SELF_DESCRIBED, api_id_problem, dotted, key_hint, locate, one_line_per_problem, self_described
 
 #: Fault types; ``fault.type`` must be one of these.
 FAULT_TYPES = (
@@ -77,6 +81,20 @@ def _one_or_many(value: object) -> object:
 
 
 StrList = Annotated[list[str], BeforeValidator(_one_or_many), Field(min_length=1)]
+
+
+def _known_api_id(api_id: str) -> str:
+    """A typo such as ``ka1081`` would match nothing and fail the lesson with no hint: refuse it here."""
+    problem = api_id_problem(api_id)
+    if problem is not None:
+        raise self_described(problem)
+    return api_id
+
+
+#: ``match.api_id``: one or many, each a REST api-id the fake knows (``rules[0].match.api_id[1]`` when not).
+ApiIdList = Annotated[
+    list[Annotated[str, AfterValidator(_known_api_id)]], BeforeValidator(_one_or_many), Field(min_length=1)
+]
 
 
 class _Strict(BaseModel):
@@ -207,7 +225,7 @@ class Match(_Strict):
     """
 
     path: str | None = Field(default=None, pattern=r"^/")
-    api_id: StrList | None = None
+    api_id: ApiIdList | None = None
     stock_code: StrList | None = None
     token_state: Literal["valid", "expired", "any"] = "any"
     session: StrList | None = None
@@ -296,26 +314,15 @@ class Scenario(_Strict):
         return isinstance(self.description, Narrative)
 
 
-def _path(loc: tuple[int | str, ...]) -> str:
-    """``('rules', 0, 'steps', 1, 'fault', 'http_status', 'status')`` → ``rules[0].steps[1].fault.status``."""
-    out = ""
-    previous: int | str | None = None
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif previous == "fault" and part in FAULT_TYPES:
-            pass  # the discriminated union's branch name, not a key in the file
-        else:
-            out += f".{part}" if out else part
-        previous = part
-    return out or "(top level)"
-
-
 def _describe(error: Any) -> str:
+    """One line per problem: the path as written in the file, the rule broken, a likely fix when there is one."""
     message = str(error["msg"]).removeprefix("Value error, ")
-    where = _path(tuple(error["loc"]))
+    loc = tuple(error["loc"])
+    where = dotted(locate(Scenario, loc).parts) or "(top level)"
     value = error.get("input")
-    if error["type"] in {"missing", "extra_forbidden"} or isinstance(value, dict | list):
+    if error["type"] == "extra_forbidden":
+        return f"{where}: {message}{key_hint(Scenario, loc)}"
+    if error["type"] in {"missing", SELF_DESCRIBED} or isinstance(value, dict | list):
         return f"{where}: {message}"
     return f"{where}: {message} (got {value!r})"
 
@@ -339,7 +346,7 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
+        errors = one_line_per_problem(Scenario, exc.errors())
         lines = "\n".join(f"  {_describe(e)}" for e in errors)
         noun = "error" if len(errors) == 1 else "errors"
         raise ScenarioError(f"{source}: invalid scenario ({len(errors)} {noun})\n{lines}") from None

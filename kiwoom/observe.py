@@ -1,7 +1,7 @@
 """Hooks through which the client reports what it does, for metrics and timelines.
 
-The client calls these at each upstream request, retry, cache lookup, fallback and breaker
-change; the default observer does nothing. The MCP server plugs in Prometheus metrics and
+The client calls these at each upstream request, retry, cache lookup, fallback, breaker
+change and wait for the rate budget; the default observer does nothing. The MCP server plugs in Prometheus metrics and
 the scenario runner a timeline recorder, without the client knowing either.
 """
 
@@ -28,6 +28,15 @@ class ClientObserver:
 
     def storage(self, backend: str, healthy: bool) -> None:
         """The shared-state backend went down (serving from memory) or came back."""
+
+    def paced(self, api_id: str, wait_s: float, *, declined: bool = False) -> None:
+        """``api_id``'s rate budget had no request to spare: the caller now sleeps ``wait_s``.
+
+        Reported at the start of each sleep, so a wait shows where it happens and a request
+        that arrives late is not mistaken for a slow server or a longer backoff. With
+        ``declined`` the caller would not wait and asks another way (a ka10095 batch instead
+        of ka10001); ``wait_s`` is then how long it would have waited (0 when others were queued).
+        """
 
 
 class FanOut(ClientObserver):
@@ -60,3 +69,7 @@ class FanOut(ClientObserver):
     def storage(self, backend: str, healthy: bool) -> None:
         for o in self.observers:
             o.storage(backend, healthy)
+
+    def paced(self, api_id: str, wait_s: float, *, declined: bool = False) -> None:
+        for o in self.observers:
+            o.paced(api_id, wait_s, declined=declined)

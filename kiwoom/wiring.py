@@ -266,7 +266,12 @@ class Wiring:
             gate=self.storage.breaker,
         )
         pacer = RatePacer(
-            self.storage.budget_for(app_key), sleep=self.sleep, config=self.pacing, monotonic=self.monotonic
+            self.storage.budget_for(app_key),
+            sleep=self.sleep,
+            config=self.pacing,
+            monotonic=self.monotonic,
+            # The transport's observer, looked up at each wait: attach_observer swaps it.
+            on_wait=lambda api_id, wait_s, declined: transport.observer.paced(api_id, wait_s, declined=declined),
         )
         transport = TRTransport(
             http,

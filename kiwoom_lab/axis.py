@@ -3,6 +3,8 @@
 A run on the virtual clock may spend a second retrying, then skip 3600 s to let a cache
 entry go stale. Drawn linearly the retries would vanish into a pixel, so idle gaps longer
 than ``MIN_BREAK_S`` become a fixed-width break (the chart labels it with its length).
+A **landmark** (the moment a cached result's TTL ends) gets a narrow drawn stretch of its
+own, so a window's end is seen between the calls it separates instead of inside a break.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from kiwoom_lab.timeline import Event
 
 BREAK_W = 44
 PAD_S = 0.3
+#: Half the drawn stretch around a landmark: enough for its tick, little of the chart's width.
+LANDMARK_PAD_S = 0.05
 MIN_BREAK_S = 3.0
 
 
@@ -29,8 +33,10 @@ class _Segment:
 class TimeAxis:
     """Piecewise-linear time → x, with long idle gaps collapsed to a fixed-width break."""
 
-    def __init__(self, events: Iterable[Event], left: float, right: float) -> None:
-        spans = sorted((max(0.0, e.t - PAD_S), e.t + e.duration_s + PAD_S) for e in events) or [(0.0, 1.0)]
+    def __init__(self, events: Iterable[Event], left: float, right: float, *, landmarks: Iterable[float] = ()) -> None:
+        spans = [(max(0.0, e.t - PAD_S), e.t + e.duration_s + PAD_S) for e in events]
+        spans += [(max(0.0, t - LANDMARK_PAD_S), t + LANDMARK_PAD_S) for t in landmarks]
+        spans = sorted(spans) or [(0.0, 1.0)]
         clusters: list[list[float]] = [list(spans[0])]
         for start, end in spans[1:]:
             if start - clusters[-1][1] <= MIN_BREAK_S:

@@ -22,7 +22,7 @@ import re
 from importlib.resources import files
 from pathlib import Path
 
-from fake_kiwoom.scenario_model import ScenarioError
+from fake_kiwoom.scenario_model import Lang, ScenarioError
 
 #: Where the wheel puts the catalog, relative to the ``kiwoom_lab`` package; pyproject.toml's
 #: ``[tool.hatch.build.targets.wheel.force-include]`` must map ``scenarios`` here.
@@ -107,13 +107,17 @@ def names(directory: Path) -> list[str]:
     return [path.stem for path in scenario_files(directory)]
 
 
-def catalog_lines(directory: Path) -> dict[str, str]:
+def catalog_lines(directory: Path, lang: Lang = "en") -> dict[str, str]:
     """The one-line summaries of the catalog table in ``directory/README.md``, by file name.
 
     The README's table is written for people; ``list`` reuses it so the two never disagree.
+    Its rows are ``| file | one line | 한 줄 요약 |``; ``lang="ko"`` reads the third column, and
+    a row without one is left out (``list`` then falls back to the narrative's first sentence).
     """
     readme = directory / "README.md"
     if not readme.is_file():
         return {}
     text = readme.read_text(encoding="utf-8")
-    return dict(re.findall(r"^\|\s*`([^`]+\.ya?ml)`\s*\|\s*(.+?)\s*\|\s*$", text, re.M))
+    rows = re.findall(r"^\|\s*`([^`]+\.ya?ml)`\s*\|\s*(.+?)\s*\|(?:\s*(.+?)\s*\|)?\s*$", text, re.M)
+    column = 2 if lang == "ko" else 1
+    return {row[0]: row[column] for row in rows if row[column]}

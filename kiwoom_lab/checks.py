@@ -55,6 +55,16 @@ class CallOutcome:
         return "error" if self.result is None else str(self.result.get("source"))
 
 
+@dataclass(frozen=True, slots=True)
+class PacedWait:
+    """A wait for a TR's rate budget (or a caller that asked another way), timed like the journal's arrivals."""
+
+    ts: float
+    api_id: str
+    wait_s: float
+    declined: bool = False
+
+
 @dataclass(slots=True)
 class Observed:
     """Everything the checks read, gathered before the client closes."""
@@ -66,6 +76,8 @@ class Observed:
     breaker: str
     virtual: bool
     notes: list[str] = field(default_factory=list)
+    #: The client's waits for the rate budget: part of a gap between arrivals that is not backoff.
+    paced: list[PacedWait] = field(default_factory=list)
 
 
 def source_matches(expected: str, observed: str) -> bool:
@@ -82,6 +94,26 @@ def _matches(row: dict[str, Any], criteria: dict[str, Any]) -> bool:
 def _gaps(journal: list[dict[str, Any]], criteria: dict[str, Any]) -> list[float]:
     times = [float(row["ts"]) for row in journal if _matches(row, criteria)]
     return [b - a for a, b in itertools.pairwise(times)]
+
+
+def _pacing_note(journal: list[dict[str, Any]], criteria: dict[str, Any], paced: list[PacedWait]) -> str:
+    """What of the gaps was the client waiting for the rate budget, not backing off (empty when nothing).
+
+    A gap longer than the configured backoff, or an attempt missing from the count, is then
+    explained where the learner reads the failure instead of only on the chart.
+    """
+    api_id = criteria.get("api_id")
+    mine = [w for w in paced if api_id is None or w.api_id == api_id]
+    times = [float(row["ts"]) for row in journal if _matches(row, criteria)]
+    parts = []
+    for number, (start, end) in enumerate(itertools.pairwise(times), 1):
+        waited = sum(w.wait_s for w in mine if not w.declined and start <= w.ts < end)
+        if waited:
+            parts.append(f"gap {number} includes {waited:.3f} s waiting for the rate budget")
+    detours = sum(w.declined for w in mine)
+    if detours:
+        parts.append(f"{detours} attempt(s) found the rate budget spent and went out another way (a ka10095 batch)")
+    return "; " + "; ".join(parts) if parts else ""
 
 
 def _fmt(values: list[float]) -> str:
@@ -145,6 +177,7 @@ def check_all(expect: Expect, seen: Observed) -> list[Check]:
             g >= want - slack for g, want in zip(gaps, expect.min_gaps_s, strict=False)
         )
         note = f"gaps between arrivals of {', '.join(f'{k}={v}' for k, v in criteria.items()) or 'all requests'}"
+        note += _pacing_note(seen.journal, criteria, seen.paced)
         checks.append(Check("min_gaps_s", f"at least {_fmt(expect.min_gaps_s)}", _fmt(gaps), ok, note))
     if expect.max_latency_s is not None:
         slowest = max((c.duration_s for c in calls), default=0.0)

@@ -4,12 +4,18 @@ Plain text with fixed columns (no colour library): it must read the same in a te
 a CI log and a pasted bug report. Columns are padded by display width (a Korean syllable
 is two columns, :mod:`krx.textwidth`), and every line stays within :data:`WIDTH` columns:
 details wrap inside their column, over-long labels are cut with ``…``.
+
+The lesson's narrative and the few words around it (the header, the verdict line) come in
+the learner's language (``lang``, Korean by default); the timeline and the checks keep the
+labels the code and the scenario files use (``request``, ``PASS``, ``attempts``), so a line
+reads the same in a bug report whichever language printed it.
 """
 
 from __future__ import annotations
 
 import re
 
+from fake_kiwoom.scenario_model import Lang, Scenario
 from kiwoom_lab.report import RunReport
 from kiwoom_lab.timeline import Event
 from krx.textwidth import pad, table, truncate, width, wrap
@@ -20,6 +26,35 @@ WIDTH = 100
 T_COLUMNS, KIND_COLUMNS, LABEL_COLUMNS = 9, 8, 14
 GAP = "  "
 DETAIL_AT = T_COLUMNS + KIND_COLUMNS + LABEL_COLUMNS + 3 * len(GAP)
+
+#: The terminal's own words in each language; ``str.format`` fields are filled by :func:`ui`.
+UI: dict[str, dict[Lang, str]] = {
+    "virtual": {"ko": "가상 시계: 기다림에 실제 시간이 들지 않음", "en": "virtual clock (waits cost no wall time)"},
+    "real": {"ko": "실제 시계", "en": "real clock"},
+    "virtual_tag": {"ko": "[가상 시계]", "en": "[virtual clock]"},
+    "title": {
+        "ko": "{name}  ({source}, {clock}, 실제 {wall:.1f}초 경과)",
+        "en": "{name}  ({source}, {clock}, {wall:.1f} s wall)",
+    },
+    "overrides": {"ko": "설정 변경 (--set): {pairs}", "en": "overrides (--set): {pairs}"},
+    "verdict": {
+        "ko": "{verdict}: 기대 결과 {total}개 중 {met}개 충족",
+        "en": "{verdict}: {met}/{total} expectations met",
+    },
+    "no_checks": {
+        "ko": "(이 시나리오의 expect 블록은 아무것도 확인하지 않습니다)",
+        "en": "(the scenario's expect block checks nothing)",
+    },
+    "tally": {
+        "ko": "{total}개 중 {passed}개 통과, {seconds:.1f}초",
+        "en": "{passed} of {total} passed in {seconds:.1f} s",
+    },
+}
+
+
+def ui(key: str, lang: Lang, **values: object) -> str:
+    """The terminal phrase ``key`` in ``lang``, its fields filled from ``values``."""
+    return UI[key][lang].format(**values)
 
 
 def _row(t: str, kind: str, label: str, detail: str) -> str:
@@ -124,22 +159,54 @@ def _fit(text: str, indent: str) -> list[str]:
     return [text[:cut].rstrip(), *(indent + line for line in wrap(text[cut:], WIDTH - width(indent)))]
 
 
-def checks_block(report: RunReport) -> str:
+def checks_block(report: RunReport, lang: Lang = "ko") -> str:
+    """One line per expectation (``PASS``/``FAIL`` as the checks word them), then the verdict."""
     lines = [line for check in report.checks for line in _fit(check.line(), " " * 6)]
-    lines = lines or ["(the scenario's expect block checks nothing)"]
-    passed = sum(check.passed for check in report.checks)
+    lines = lines or [ui("no_checks", lang)]
+    met = sum(check.passed for check in report.checks)
     verdict = "PASSED" if report.passed else "FAILED"
-    lines.append(f"{verdict}: {passed}/{len(report.checks)} expectations met")
+    lines.append(ui("verdict", lang, verdict=verdict, met=met, total=len(report.checks)))
     return "\n".join(lines)
 
 
-def render(report: RunReport) -> str:
-    """The whole terminal report of one run."""
-    clock = "virtual clock (waits cost no wall time)" if report.clock == "virtual" else "real clock"
-    title = truncate(f"{report.scenario.name}  ({report.source}, {clock}, {report.wall_s:.1f} s wall)", WIDTH)
-    text = report.scenario.narrative("en").strip().splitlines()
-    description = "\n".join(fitted for line in text for fitted in _fit(f"  {line}".rstrip(), "  "))
-    return "\n\n".join([title, description, timeline_table(report), checks_block(report)]) + "\n"
+def overrides_lines(overrides: dict[str, str], lang: Lang = "ko") -> list[str]:
+    """``설정 변경 (--set): KIWOOM_RETRY_DELAY=0.2``, wrapped; no lines for a run without ``--set``.
+
+    A run with overrides is an experiment, not the lesson as written: its header says so, so a
+    failed expectation is read against the change that caused it.
+    """
+    if not overrides:
+        return []
+    pairs = ", ".join(f"{name}={value}" for name, value in overrides.items())
+    return _fit(ui("overrides", lang, pairs=pairs), "  ")
+
+
+def header(report: RunReport, lang: Lang = "ko") -> str:
+    """The scenario, its file, its clock and wall time; then the ``--set`` overrides, if any.
+
+    A title too wide for the terminal (a long path, the Korean clock note) wraps rather than
+    losing its end, which holds the wall time.
+    """
+    clock = ui("virtual" if report.clock == "virtual" else "real", lang)
+    title = ui("title", lang, name=report.scenario.name, source=report.source, clock=clock, wall=report.wall_s)
+    return "\n".join([*_fit(title, "  "), *overrides_lines(report.overrides, lang)])
+
+
+def narrative_block(scenario: Scenario, lang: Lang = "ko") -> str:
+    """The lesson's text in ``lang``, indented two columns, each line within :data:`WIDTH` display columns.
+
+    The file's own line breaks are kept (they separate the lesson's parts: what happens, what a
+    good client does, the settings); only a line too wide for the terminal is wrapped, by
+    display width, so Korean (two columns a syllable) never runs past the edge.
+    """
+    text = scenario.narrative(lang).strip().splitlines()
+    return "\n".join(fitted for line in text for fitted in _fit(f"  {line}".rstrip(), "  "))
+
+
+def render(report: RunReport, lang: Lang = "ko") -> str:
+    """The whole terminal report of one run, its narrative and header in ``lang``."""
+    parts = [header(report, lang), narrative_block(report.scenario, lang), timeline_table(report)]
+    return "\n\n".join([*parts, checks_block(report, lang)]) + "\n"
 
 
 def summary_table(rows: list[tuple[str, str, str, str]]) -> str:

@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from fake_kiwoom.scenario_model import Scenario
+from kiwoom.config import Settings
+from kiwoom.wiring import guard_config
 from kiwoom_lab.checks import CallOutcome, Check
 from kiwoom_lab.spec import Expect
 from kiwoom_lab.timeline import Event
+
+
+@dataclass(frozen=True, slots=True)
+class CachePolicy:
+    """How long the run's client kept results: the chart draws each cached answer's fresh and stale windows."""
+
+    default_ttl_s: float
+    #: Per-operation TTLs (``KIWOOM_CACHE_TTL_OVERRIDES``, and the listing's own TTL).
+    ttl_overrides: Mapping[str, float]
+    #: How long past its TTL a result may still answer a failure (``KIWOOM_STALE_IF_ERROR_S``).
+    stale_s: float
+
+    @classmethod
+    def of(cls, settings: Settings) -> CachePolicy:
+        """Read as the client's guard reads it, so the chart and the client cannot disagree."""
+        config = guard_config(settings)
+        return cls(config.default_ttl_s, dict(config.ttl_overrides), config.stale_window_s)
+
+    def ttl_for(self, operation: str) -> float:
+        return self.ttl_overrides.get(operation, self.default_ttl_s)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ttl_s": self.default_ttl_s, "ttl_overrides": dict(self.ttl_overrides), "stale_s": self.stale_s}
 
 
 @dataclass(slots=True)
@@ -25,6 +51,8 @@ class RunReport:
     wall_s: float
     #: ``--set`` overrides the run was made with (``KIWOOM_*`` → value): shown wherever the run is.
     overrides: dict[str, str] = field(default_factory=dict)
+    #: The run's cache TTLs and stale window (None: unknown, nothing drawn).
+    cache: CachePolicy | None = None
 
     @property
     def passed(self) -> bool:
@@ -44,6 +72,7 @@ class RunReport:
             "passed": self.passed,
             "wall_s": round(self.wall_s, 3),
             "overrides": self.overrides,
+            "cache": self.cache.to_dict() if self.cache is not None else None,
             "checks": [c.to_dict() for c in self.checks],
             "calls": [
                 {"index": c.index, "t": c.started, "duration_s": c.duration_s, "source": c.source, "error": c.error}

@@ -22,62 +22,19 @@ from fake_kiwoom import FakeKiwoomConfig, create_app
 from fake_kiwoom.scenario_model import Scenario, load_scenario
 from kiwoom.client import KiwoomClient
 from kiwoom.config import Settings
+from kiwoom_lab.calls import ToolFailedError, invoke, invoke_tool, mcp_session, tool_arguments
 from kiwoom_lab.checks import CallOutcome, Observed, check_all
 from kiwoom_lab.clock import Clock, RealClock, VirtualClock
+from kiwoom_lab.fleet_run import Watch, run_fleet_scenario
 from kiwoom_lab.loopback import serve
-from kiwoom_lab.report import RunReport
+from kiwoom_lab.report import CachePolicy, RunReport
 from kiwoom_lab.spec import Expect, build_settings, parse_expect
 from kiwoom_lab.stream_run import run_stream_scenario
-from kiwoom_lab.timeline import Event, TimelineRecorder, merge
+from kiwoom_lab.timeline import Event, TimelineRecorder, merge, paced_waits
 
-#: ``RunReport`` lives in :mod:`kiwoom_lab.report` (the stream runner returns one too) and is re-exported here.
+#: ``RunReport`` lives in :mod:`kiwoom_lab.report` (the stream runner returns one too) and the tool calls in
+#: :mod:`kiwoom_lab.calls` (the fleet runner makes them too); both are re-exported here.
 __all__ = ["RunReport", "ToolFailedError", "invoke", "invoke_tool", "run_file", "run_scenario", "tool_arguments"]
-
-
-async def invoke(client: KiwoomClient, expect: Expect, index: int = 0) -> dict[str, Any]:
-    """Call ``expect.tool`` the way a user of the client would (call ``index``'s code)."""
-    tool, code, args = expect.tool, expect.code_for(index), expect.args
-    if tool == "get_stock_prices":
-        return await client.get_stock_prices(code if isinstance(code, list) else [code], **args)
-    if isinstance(code, list):
-        code = code[0]
-    if tool == "search_stock":
-        return await client.search_stock(str(args.get("query", code)))
-    if tool == "get_account_info":
-        return await client.get_account_info()
-    if tool == "get_market_status":
-        return await client.get_market_status()
-    method = getattr(client, tool)
-    result: dict[str, Any] = await method(code, **args)
-    return result
-
-
-def tool_arguments(expect: Expect, index: int = 0) -> dict[str, Any]:
-    """The MCP tool arguments for ``expect.tool`` (call ``index``'s code), as an assistant would send them."""
-    tool, code, args = expect.tool, expect.code_for(index), dict(expect.args)
-    if tool == "get_stock_prices":
-        return {"stock_codes": code if isinstance(code, list) else [code], **args}
-    if isinstance(code, list):
-        code = code[0]
-    if tool == "search_stock":
-        return {"query": str(args.get("query", code))}
-    if tool in ("get_account_info", "get_market_status"):
-        return {}
-    return {"stock_code": code, **args}
-
-
-class ToolFailedError(RuntimeError):
-    """The MCP tool answered ``success: false`` (recorded like a client exception)."""
-
-
-async def invoke_tool(mcp: Any, expect: Expect, index: int = 0) -> dict[str, Any]:
-    """Call ``expect.tool`` through the MCP server, as an assistant would, and unwrap the envelope."""
-    result = await mcp.call_tool(expect.tool, tool_arguments(expect, index), raise_on_error=False)
-    envelope: dict[str, Any] = result.structured_content or {}
-    if not envelope.get("success"):
-        raise ToolFailedError(f"{envelope.get('message')}: {envelope.get('error')}")
-    data: dict[str, Any] = envelope["data"]
-    return data
 
 
 async def _count(admin: httpx2.AsyncClient, criteria: dict[str, Any]) -> int:
@@ -93,30 +50,31 @@ async def _load(base_url: str, scenario: Scenario) -> None:
 
 
 async def _exercise(
-    scenario: Scenario, expect: Expect, settings: Settings, *, clock: Clock, base_url: str, via: str = "client"
+    scenario: Scenario,
+    expect: Expect,
+    settings: Settings,
+    *,
+    clock: Clock,
+    base_url: str,
+    via: str = "client",
+    watch: Watch | None = None,
 ) -> tuple[Observed, list[Event]]:
     t0 = clock.now()
     recorder = TimelineRecorder(clock.now, t0)
+    if watch is not None:
+        watch(base_url, recorder)
     timing: dict[str, Any] = {"sleep": clock.sleep, "clock": clock.now}
     if clock.virtual:
         timing["monotonic"] = clock.now
     client = KiwoomClient(settings, observer=recorder, **timing)
     calls: list[CallOutcome] = []
     async with contextlib.AsyncExitStack() as stack:
-        mcp = await _mcp_session(stack, client) if via == "mcp" else None
+        mcp = await mcp_session(stack, client) if via == "mcp" else None
         seen = await _calls(
             scenario, expect, client=client, mcp=mcp, clock=clock, recorder=recorder, base_url=base_url, calls=calls
         )
+    seen.paced = paced_waits(recorder.events, t0)  # the min_gaps check tells rate-budget waits from backoff
     return seen, merge(recorder.events, seen.journal, t0)
-
-
-async def _mcp_session(stack: contextlib.AsyncExitStack, client: KiwoomClient) -> Any:
-    """An in-memory MCP session with a KiwoomMCPServer around ``client`` (its lifespan connects it)."""
-    from fastmcp import Client
-
-    from kiwoom.mcp.server import KiwoomMCPServer
-
-    return await stack.enter_async_context(Client(KiwoomMCPServer(client).fastmcp))
 
 
 async def _calls(
@@ -175,24 +133,31 @@ def run_scenario(
     overrides: dict[str, str] | None = None,
     source: str = "<scenario>",
     via: str = "client",
+    watch: Watch | None = None,
 ) -> RunReport:
     """Run ``scenario`` against a fresh fake on a loopback socket and check its ``expect`` block.
 
     ``base_settings`` replaces the client defaults under the scenario's own settings;
     ``overrides`` (``KIWOOM_*`` names) go on top, for experiments. ``via="mcp"`` makes the
-    calls as MCP tool calls through a ``KiwoomMCPServer`` around the client. Raises ``ScenarioError``
+    calls as MCP tool calls through a ``KiwoomMCPServer`` around the client; ``watch`` is told
+    where to follow the run live (not for stream lessons). Raises ``ScenarioError``
     when the ``expect`` block is invalid; a failing client call is recorded, not raised.
     """
     expect = parse_expect(scenario, source)
     if expect.stream is not None:  # a stream lesson: no tool call, the real-time socket instead
         return run_stream_scenario(scenario, expect, base_settings=base_settings, overrides=overrides, source=source)
+    if expect.workers is not None:  # a fleet lesson: several workers sharing one Redis
+        return run_fleet_scenario(
+            scenario, expect, base_settings=base_settings, overrides=overrides, source=source, via=via, watch=watch
+        )
     clock: Clock = VirtualClock() if expect.clock == "virtual" else RealClock()
     at_start = scenario if expect.load_after_calls == 0 else None
     app = create_app(FakeKiwoomConfig(seed=scenario.seed), clock=clock.now, sleep=clock.server_sleep, scenario=at_start)
     wall_start = time.perf_counter()
     with serve(app, before_stop=clock.stop) as base_url:
         settings = build_settings(expect.settings, base_url, base_settings=base_settings, overrides=overrides)
-        seen, events = asyncio.run(_exercise(scenario, expect, settings, clock=clock, base_url=base_url, via=via))
+        exercise = _exercise(scenario, expect, settings, clock=clock, base_url=base_url, via=via, watch=watch)
+        seen, events = asyncio.run(exercise)
     return RunReport(
         scenario=scenario,
         expect=expect,
@@ -203,10 +168,13 @@ def run_scenario(
         journal=seen.journal,
         wall_s=time.perf_counter() - wall_start,
         overrides=dict(overrides or {}),
+        cache=CachePolicy.of(settings),
     )
 
 
-def run_file(path: str | Path, *, overrides: dict[str, str] | None = None, via: str = "client") -> RunReport:
+def run_file(
+    path: str | Path, *, overrides: dict[str, str] | None = None, via: str = "client", watch: Watch | None = None
+) -> RunReport:
     """Load, validate and run one scenario file (``ScenarioError`` if it is invalid)."""
     scenario = load_scenario(path)
-    return run_scenario(scenario, overrides=overrides, source=str(path), via=via)
+    return run_scenario(scenario, overrides=overrides, source=str(path), via=via, watch=watch)

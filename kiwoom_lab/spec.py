@@ -4,7 +4,10 @@ The fake's schema keeps ``expect`` an open mapping (the fake never reads it), so
 validates it here, with the same care: unknown keys are errors (``atempts`` must not pass
 silently as "no expectation"), and every message names the file, the path inside it
 (``expect.settings.KIWOOM_CACHE_TTL``) and the rule broken, raised as the fake's
-``ScenarioError`` so that a bad file fails the same way whichever tool reads it.
+``ScenarioError`` so that a bad file fails the same way whichever tool reads it. A
+misspelled key gets the key meant, an ``upstream_requests`` api-id the fake never journals
+gets the nearest real ones, and ``args`` is checked against the tool's signature
+(:mod:`kiwoom_lab.tool_args`): all at load, never as a puzzling failure mid-run.
 """
 
 from __future__ import annotations
@@ -22,15 +25,30 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from fake_kiwoom.journal import Criteria
 from fake_kiwoom.scenario_model import Scenario, ScenarioError
+from fake_kiwoom.suggest import (
+    KEY_MARGIN,
+    SELF_DESCRIBED,
+    api_id_problem,
+    did_you_mean,
+    dotted,
+    key_hint,
+    locate,
+    one_line_per_problem,
+    self_described,
+)
 from kiwoom.config import Settings
+from kiwoom_lab.fleet_spec import FleetExpect
 from kiwoom_lab.stream_spec import StreamExpect
+from kiwoom_lab.tool_args import argument_problems
 
 #: Client methods the runner can call; ``stock_code`` is their argument where they take one.
 TOOLS = (
@@ -59,6 +77,15 @@ class UpstreamCount(Criteria):
 
     count: NonNegativeInt | None = None
     max: NonNegativeInt | None = None
+
+    @field_validator("api_id")
+    @classmethod
+    def _known_api_id(cls, value: str | None) -> str | None:
+        """``ka1081`` would count nothing and fail with "observed 0": refuse it, with the nearest ids."""
+        problem = api_id_problem(value, journal=True) if value is not None else None
+        if problem is not None:
+            raise self_described(problem)
+        return value
 
     @model_validator(mode="after")
     def _one_bound(self) -> UpstreamCount:
@@ -95,7 +122,8 @@ def settings_fields(env: Mapping[str, str]) -> dict[str, Any]:
     for name, raw in env.items():
         field = name.removeprefix("KIWOOM_").lower()
         if not name.startswith("KIWOOM_") or field not in Settings.model_fields:
-            raise ValueError(f"{name}: not a KIWOOM_* setting of the client")
+            hint = did_you_mean(name, [f"KIWOOM_{known.upper()}" for known in Settings.model_fields], margin=KEY_MARGIN)
+            raise ValueError(f"{name}: not a KIWOOM_* setting of the client" + (f"; {hint}" if hint else ""))
         if field in RUNNER_OWNED:
             raise ValueError(f"{name}: set by the runner, not by a scenario")
         value: Any = raw
@@ -159,12 +187,27 @@ class Expect(_Strict):
     breaker: Literal["closed", "open", "half_open"] | None = None
     #: A stream lesson: open the real-time stream instead of calling a tool (:mod:`kiwoom_lab.stream_spec`).
     stream: StreamExpect | None = None
+    #: A fleet lesson: several workers sharing one Redis (:mod:`kiwoom_lab.fleet_spec`).
+    workers: FleetExpect | None = None
 
     @field_validator("tool")
     @classmethod
     def _known_tool(cls, value: str) -> str:
         if value not in TOOLS:
-            raise ValueError(f"unknown tool; one of {', '.join(TOOLS)}")
+            raise ValueError(
+                f"unknown tool; {did_you_mean(value, TOOLS, margin=KEY_MARGIN) or 'one of ' + ', '.join(TOOLS)}"
+            )
+        return value
+
+    @field_validator("args")
+    @classmethod
+    def _args_fit_the_tool(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """``args: {day: 5}`` is refused here, not as a ``TypeError`` in the middle of a run."""
+        tool = info.data.get("tool")
+        problems = argument_problems(tool, value) if tool is not None else []
+        if problems:
+            details = [InitErrorDetails(type=self_described(text), loc=loc, input=value) for loc, text in problems]
+            raise ValidationError.from_exception_data(cls.__name__, details)
         return value
 
     @field_validator("settings")
@@ -189,6 +232,10 @@ class Expect(_Strict):
         if self.min_gaps_s is not None and self.upstream_requests is None:
             raise ValueError("min_gaps_s needs upstream_requests (its first entry selects the requests)")
         self._check_codes()
+        if self.workers is not None:
+            if self.concurrent or self.stream is not None or self.clock == "virtual":
+                raise ValueError("workers: a fleet lesson runs its calls one by one on the real clock, without stream")
+            self.workers.check_calls(self.calls)
         if self.concurrent:
             self._check_concurrent()
         return self
@@ -244,14 +291,17 @@ class Expect(_Strict):
         return [self.upstream_requests]
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
-    out = "expect"
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part not in {"UpstreamCount", "list[UpstreamCount]", "str", "list[str]", "float", "list[float]"}:
-            out += f".{part}"
-    return out
+def _line(error: Any) -> str:
+    """One line per problem: ``expect.args.day: ...``, with a likely fix for a misspelled key."""
+    loc = tuple(error["loc"])
+    where = dotted(locate(Expect, loc).parts, "expect")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        return f"{where}: {message}{key_hint(Expect, loc)}"
+    shown = error.get("input")
+    if error["type"] == SELF_DESCRIBED or isinstance(shown, dict | list):
+        return f"{where}: {message}"
+    return f"{where}: {message} (got {shown!r})"
 
 
 def parse_expect(scenario: Scenario, source: str = "<scenario>") -> Expect:
@@ -259,11 +309,6 @@ def parse_expect(scenario: Scenario, source: str = "<scenario>") -> Expect:
     try:
         return Expect.model_validate(scenario.expect)
     except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            message = str(error["msg"]).removeprefix("Value error, ")
-            shown = error.get("input")
-            suffix = "" if error["type"] == "extra_forbidden" or isinstance(shown, dict | list) else f" (got {shown!r})"
-            lines.append(f"  {_where(tuple(error['loc']))}: {message}{suffix}")
+        lines = [f"  {_line(error)}" for error in one_line_per_problem(Expect, exc.errors())]
         noun = "error" if len(lines) == 1 else "errors"
         raise ScenarioError(f"{source}: invalid expect block ({len(lines)} {noun})\n" + "\n".join(lines)) from None

@@ -36,7 +36,7 @@ from kiwoom.realtime.ticks import Tick
 from kiwoom_lab.checks import Observed, check_all
 from kiwoom_lab.clock import VIRTUAL_START, RealClock
 from kiwoom_lab.loopback import serve
-from kiwoom_lab.report import RunReport
+from kiwoom_lab.report import CachePolicy, RunReport
 from kiwoom_lab.spec import Expect, build_settings
 from kiwoom_lab.stream_checks import StreamSeen, stream_checks
 from kiwoom_lab.stream_spec import StreamExpect
@@ -271,4 +271,5 @@ def run_stream_scenario(
         journal=observed.journal,
         wall_s=time.perf_counter() - wall_start,
         overrides=dict(overrides or {}),
+        cache=CachePolicy.of(settings),
     )

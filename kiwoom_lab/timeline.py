@@ -13,8 +13,11 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from kiwoom.observe import ClientObserver
+from kiwoom_lab.checks import PacedWait
 
-Kind = Literal["call", "request", "response", "retry", "cache", "fallback", "breaker", "scenario", "stream"]
+Kind = Literal[
+    "call", "request", "response", "retry", "paced", "cache", "fallback", "breaker", "scenario", "stream", "fleet"
+]
 #: How an event is coloured: fine, a detour (retry, stale), a failure, or neutral.
 Tone = Literal["ok", "warn", "fail", "info"]
 
@@ -35,6 +38,8 @@ class Event:
     codes: tuple[str, ...] = ()
     #: The TR (or token API) of a request or response, as the fake journaled or the client reported it.
     api_id: str = ""
+    #: The client operation a cache lookup or fallback was for (``get_stock_price``): its TTL applies.
+    operation: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,16 +63,26 @@ class TimelineRecorder(ClientObserver):
 
     def retry(self, operation: str, attempt: int, delay_s: float, cause: str) -> None:
         detail = f"{operation}: attempt {attempt} failed ({cause}); waiting {delay_s:g} s"
-        self.events.append(Event(self._t(), "retry", f"wait {delay_s:g}s", detail, "warn", delay_s))
+        self.events.append(Event(self._t(), "retry", f"wait {delay_s:.3g}s", detail, "warn", delay_s))
 
     def cache(self, operation: str, event: str) -> None:
-        self.events.append(
-            Event(self._t(), "cache", event, f"{operation}: cache {event}", _CACHE_TONES.get(event, "info"))
-        )
+        tone = _CACHE_TONES.get(event, "info")
+        self.events.append(Event(self._t(), "cache", event, f"{operation}: cache {event}", tone, operation=operation))
+
+    def paced(self, api_id: str, wait_s: float, *, declined: bool = False) -> None:
+        """A wait for ``api_id``'s rate budget (a span), or a caller that asked another way instead (a point)."""
+        if declined:
+            would = f", would have waited {wait_s:.3f} s" if wait_s else ", others already queued"
+            detail = f"{api_id}: rate budget spent{would}; asked another way instead (a ka10095 batch)"
+            self.events.append(Event(self._t(), "paced", "spent", detail, "info", api_id=api_id))
+            return
+        detail = f"{api_id}: waiting {wait_s:.3f} s for its rate budget (KIWOOM_RATE_LIMIT_PER_S, _BURST)"
+        self.events.append(Event(self._t(), "paced", f"wait {wait_s:.2g}s", detail, "warn", wait_s, api_id=api_id))
 
     def fallback(self, operation: str, kind: str, reason: str) -> None:
         tone: Tone = "warn" if kind == "stale" else "fail"
-        self.events.append(Event(self._t(), "fallback", kind, f"{operation}: {kind} data because {reason}", tone))
+        detail = f"{operation}: {kind} data because {reason}"
+        self.events.append(Event(self._t(), "fallback", kind, detail, tone, operation=operation))
 
     def breaker(self, old_state: str, new_state: str) -> None:
         tone: Tone = "fail" if new_state == "open" else "warn" if new_state == "half_open" else "ok"
@@ -99,6 +114,13 @@ class TimelineRecorder(ClientObserver):
             parts.append(f"note={result['note']}")
         tone = _SOURCE_TONES.get(source, "info")
         self.events[slot] = Event(started, "call", source, ", ".join(parts), tone, duration_s, codes)
+
+
+def paced_waits(events: list[Event], t0: float) -> list[PacedWait]:
+    """The recorder's rate-budget waits and detours, timed like the fake's journal (``t0`` added back)."""
+    return [
+        PacedWait(e.t + t0, e.api_id, e.duration_s, declined=e.label == "spent") for e in events if e.kind == "paced"
+    ]
 
 
 def _call_name(index: int, codes: tuple[str, ...]) -> str:

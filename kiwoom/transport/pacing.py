@@ -76,6 +76,14 @@ class _Lane:
     queued: int = 0
 
 
+#: Told ``(api_id, wait_s, declined)`` when the budget makes a caller wait (or it declines to).
+OnWait = Callable[[str, float, bool], None]
+
+
+def _unreported(api_id: str, wait_s: float, declined: bool) -> None:
+    """The default ``on_wait``: nobody is told."""
+
+
 class RatePacer:
     """Waits for the :class:`RateBudget` of each api-id in a first-come lane: ``burst`` back-to-back, then the rate."""
 
@@ -86,11 +94,13 @@ class RatePacer:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         config: PacingConfig | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        on_wait: OnWait = _unreported,
     ) -> None:
         self._budget: RateBudget = budget if budget is not None else MemoryRateBudget(0.0, 1)
         self._sleep = sleep
         self._config = config
         self._monotonic = monotonic
+        self._on_wait = on_wait
         self._lanes: dict[str, _Lane] = {}
 
     async def acquire(
@@ -105,7 +115,9 @@ class RatePacer:
         """
         lane = self._lanes.setdefault(api_id, _Lane())
         if not wait:
-            if lane.queued or await self._budget.try_take(api_id) > 0:
+            due_s = 0.0 if lane.queued else await self._budget.try_take(api_id)
+            if lane.queued or due_s > 0:
+                self._on_wait(api_id, due_s, True)
                 raise WouldWaitError(api_id)
             return 0.0
         self._admit(api_id, lane.queued)
@@ -114,6 +126,7 @@ class RatePacer:
         try:
             async with lane.turn:
                 while (due_s := await self._budget.try_take(api_id)) > 0:
+                    self._on_wait(api_id, due_s, False)
                     await self._sleep(due_s)
                     slept += due_s
                     if not await still_wanted():

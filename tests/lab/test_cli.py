@@ -62,7 +62,7 @@ def test_a_bad_set_value_is_one_line_naming_the_variable_and_the_rule(capsys: py
 
 
 def test_list_shows_every_catalog_scenario(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["list"]) == 0
+    assert main(["--lang", "en", "list"]) == 0
     out = capsys.readouterr().out
     for path in pathlib.Path("scenarios").glob("*.yaml"):
         assert path.stem in out
@@ -80,7 +80,7 @@ def test_run_all_summarises_and_fails_when_one_scenario_fails(
         .replace("token_issues: 2", "token_issues: 1")
     )
     (tmp_path / "token_expiry.yaml").write_text(wrong, encoding="utf-8")
-    assert main(["run", "--all", "--dir", str(tmp_path)]) == 1
+    assert main(["run", "--all", "--dir", str(tmp_path), "--lang", "en"]) == 1
     out = capsys.readouterr().out
     assert "FAIL  token_issues: expected 1, observed 2" in out
     assert "1 of 2 passed" in out

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from fake_kiwoom.scenario_model import Scenario
+import dataclasses
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fake_kiwoom.scenario_model import Narrative, Scenario
 from kiwoom_lab.checks import Check
-from kiwoom_lab.render_text import render, summary_table, timeline_table
+from kiwoom_lab.render_text import WIDTH, header, narrative_block, render, summary_table, timeline_table
 from kiwoom_lab.runner import RunReport
 from kiwoom_lab.spec import Expect
 from kiwoom_lab.timeline import Event
@@ -66,3 +71,39 @@ def test_a_wrapped_check_keeps_its_verdict_spacing_and_indents_the_rest() -> Non
     lines = render(report()).splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("PASS  min_gaps_s:"))
     assert lines[first + 1].startswith(" " * 6)
+
+
+def test_the_header_names_the_set_overrides_in_the_chosen_language() -> None:
+    experiment = dataclasses.replace(report(), overrides={"KIWOOM_RETRY_DELAY": "0.2", "KIWOOM_TIMEOUT": "5"})
+    assert header(experiment, "ko").splitlines()[1] == "설정 변경 (--set): KIWOOM_RETRY_DELAY=0.2, KIWOOM_TIMEOUT=5"
+    assert header(experiment, "en").splitlines()[1] == "overrides (--set): KIWOOM_RETRY_DELAY=0.2, KIWOOM_TIMEOUT=5"
+    assert render(experiment, "en").startswith(header(experiment, "en") + "\n\n")
+
+
+def test_a_run_without_overrides_has_no_overrides_line() -> None:
+    assert "--set" not in header(report(), "ko")
+    assert "--set" not in header(report(), "en")
+
+
+def test_render_shows_the_narrative_of_the_chosen_language_only() -> None:
+    both = Narrative(ko="재시도를 세 번 합니다.", en="It retries three times.")
+    bilingual = dataclasses.replace(report(), scenario=Scenario(version=1, name="both", description=both))
+    assert "재시도를 세 번 합니다." in render(bilingual, "ko")
+    assert "It retries" not in render(bilingual, "ko")
+    assert "It retries three times." in render(bilingual, "en")
+    assert "재시도" not in render(bilingual, "en").split("\n\n")[1]
+
+
+#: Words as lessons have them: Korean, English, setting names, and the odd very long token.
+WORDS = st.sampled_from(
+    ["재시도", "서킷", "브레이커가", "열립니다.", "backoff", "KIWOOM_STALE_IF_ERROR_S", "(3600초),"]
+)
+LONG = st.text(alphabet="가나다abc", min_size=60, max_size=80)
+
+
+@given(st.lists(st.lists(st.one_of(WORDS, LONG), min_size=1, max_size=40), min_size=1, max_size=6))
+def test_any_narrative_fits_the_terminal_and_keeps_every_character(lines: list[list[str]]) -> None:
+    text = "\n".join(" ".join(words) for words in lines)
+    block = narrative_block(Scenario(version=1, name="any", description=Narrative(ko=text, en="x")), "ko")
+    assert all(width(line) <= WIDTH for line in block.splitlines())
+    assert "".join(block.split()) == "".join(text.split())
