@@ -15,8 +15,12 @@ registered upstream and the market's history for them is built) before the count
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import sys
 import time
 import warnings
+from asyncio.subprocess import PIPE
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +33,7 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 from bench.stream_report import emit, machine, ms, percentiles
 from bench.stream_servers import Server, fake, instruments, mcp_server, pushed
 from kiwoom.mcp.live_resources import RECEIVED_AT_META_KEY
+from kiwoom_lab.loopback import child_env
 
 
 @dataclass
@@ -81,12 +86,27 @@ async def _until(condition: Any, timeout_s: float) -> bool:
     return False
 
 
+def _uris(codes: list[str], kinds: list[str]) -> list[str]:
+    """``kiwoom://quote/005930``, ``kiwoom://orderbook/005930`` …: each (kind, item) pair is its own tick stream."""
+    return [f"kiwoom://{kind}/{code}" for kind in kinds for code in codes]
+
+
 async def _measure(
-    server: Server, fake_server: Server, codes: list[str], *, clients: int, duration_s: float, split: bool
+    server: Server,
+    fake_server: Server,
+    codes: list[str],
+    *,
+    clients: int,
+    duration_s: float,
+    split: bool,
+    kinds: list[str],
+    procs: bool,
 ) -> dict[str, Any]:
     url = f"{server.url}/mcp"
-    uris = [f"kiwoom://quote/{code}" for code in codes]
+    uris = _uris(codes, kinds)
     per_client = [uris[i::clients] if split else uris for i in range(clients)]
+    if procs:
+        return await _measure_procs(server, fake_server, url, per_client, duration_s)
     sink = Sink(clients)
     stop = asyncio.Event()
     readies = [asyncio.Event() for _ in range(clients)]
@@ -129,6 +149,75 @@ async def _measure(
     }
 
 
+async def _measure_procs(
+    server: Server, fake_server: Server, url: str, per_client: list[list[str]], duration_s: float
+) -> dict[str, Any]:
+    """The same measurement with each client session in its own process (:mod:`bench.stream_client`)."""
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.stream_client", stdin=PIPE, stdout=PIPE, env=child_env(), limit=1 << 26
+        )
+        for _ in per_client
+    ]
+    try:
+        for child, uris in zip(children, per_client, strict=True):
+            assert child.stdin is not None
+            child.stdin.write((json.dumps({"url": url, "uris": uris, "duration_s": duration_s}) + "\n").encode())
+            await child.stdin.drain()
+        readies = [json.loads(await _line(child)) for child in children]
+        items0, at0 = await asyncio.to_thread(pushed, fake_server.url)
+        cpu0 = (server.cpu_s(), fake_server.cpu_s(), sum(_cpu(child.pid) for child in children))
+        started = time.perf_counter()
+        for child in children:
+            assert child.stdin is not None
+            child.stdin.write(b"go\n")
+            await child.stdin.drain()
+        await asyncio.sleep(duration_s)
+        elapsed = time.perf_counter() - started
+        items1, at1 = await asyncio.to_thread(pushed, fake_server.url)
+        cpu1 = (server.cpu_s(), fake_server.cpu_s(), sum(_cpu(child.pid) for child in children))
+        results = [json.loads(await _line(child)) for child in children]
+    finally:
+        for child in children:
+            if child.returncode is None:
+                child.kill()
+            await child.wait()
+    latencies = [value for result in results for value in result["latencies"]]
+    cpu = [None if a is None or b is None else round((b - a) / elapsed * 100) for a, b in zip(cpu0, cpu1, strict=True)]
+    return {
+        "clients": len(per_client),
+        "client_processes": True,
+        "uris_per_client": len(per_client[0]),
+        "warmed_up": all(ready.get("warmed") for ready in readies),
+        "duration_s": round(elapsed, 2),
+        "ticks_per_s_into_server": round((items1 - items0) / (at1 - at0), 1),
+        "notifications_per_s_all_clients": round(sum(r["count"] for r in results) / elapsed, 1),
+        "notifications_per_s_per_client": [round(r["count"] / elapsed, 1) for r in results],
+        "latency_ms": ms(percentiles(latencies)),
+        "notifications_without_received_at": sum(r["unstamped"] for r in results),
+        "server_cpu_percent": cpu[0],
+        "fake_cpu_percent": cpu[1],
+        "clients_cpu_percent": cpu[2],
+    }
+
+
+async def _line(child: asyncio.subprocess.Process) -> str:
+    assert child.stdout is not None
+    line = await asyncio.wait_for(child.stdout.readline(), 300)
+    if not line:
+        raise RuntimeError(f"bench client {child.pid} exited without answering (exit {await child.wait()})")
+    return line.decode()
+
+
+def _cpu(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux ``/proc``); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_fanout(
     *,
     codes: int,
@@ -138,6 +227,8 @@ def run_fanout(
     split: bool,
     logs: Path,
     spread: bool = False,
+    kinds: tuple[str, ...] = ("quote",),
+    procs: bool = False,
 ) -> dict[str, Any]:
     """One fake and one server; then, for each N in ``clients``, N sessions subscribed for ``duration_s``."""
     chosen = instruments(codes)
@@ -149,15 +240,26 @@ def run_fanout(
         mcp_server(logs, fake_server.url, KIWOOM_STREAM_UNUSED_S="3600") as server,
     ):
         for n in clients:
-            run = _measure(server, fake_server, chosen, clients=n, duration_s=duration_s, split=split)
+            run = _measure(
+                server,
+                fake_server,
+                chosen,
+                clients=n,
+                duration_s=duration_s,
+                split=split,
+                kinds=list(kinds),
+                procs=procs,
+            )
             results.append(asyncio.run(run))
             time.sleep(1.0)  # the sessions' ends release their holds before the next run subscribes
     summary = {
         "measurement": "fanout",
         "codes": codes,
         "spread": spread,
+        "kinds": list(kinds),
+        "client_processes": procs,
         "push_interval_s": push_interval_s,
-        "target_ticks_per_s": round(codes / push_interval_s),
+        "target_ticks_per_s": round(codes * len(kinds) / push_interval_s),
         "subscriptions": "split over the clients" if split else "every client subscribes every code",
         "runs": results,
         "machine": machine(),

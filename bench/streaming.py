@@ -37,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--spread", action="store_true", help="fanout: the fake sends each push as frames of 10 items over the interval"
     )
+    parser.add_argument(
+        "--kinds", default="quote", help="fanout: resource kinds per item, comma-separated (quote, orderbook)"
+    )
+    parser.add_argument("--client-procs", action="store_true", help="fanout: each client session in its own process")
     parser.add_argument("--duration-s", type=float, help="fanout per run 20, memory 60")
     parser.add_argument("--drops", type=int, default=20, help="reconnect: outages measured")
     parser.add_argument("--out", type=Path, help="write every summary (memory samples included) as JSON here")
@@ -60,6 +64,8 @@ def run(args: argparse.Namespace, logs: Path) -> dict[str, Any]:
             split=args.split,
             logs=logs,
             spread=args.spread,
+            kinds=tuple(args.kinds.split(",")),
+            procs=args.client_procs,
         )
     if args.memory:
         duration = args.duration_s or (4.0 if smoke else 60.0)

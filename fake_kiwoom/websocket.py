@@ -247,10 +247,10 @@ class _Connection:
 
     async def _push_loop(self) -> None:
         await self.logged_in.wait()
-        while not self.closed.is_set():
-            await self.state.sleep((self.settings.push_interval_s - self.pusher.spread_s) / self.faults.burst_factor())
-            if not self.faults.stalled:
-                await self.pusher.push(self.state.clock())
+        settings, faults = self.settings, self.faults
+        await self.pusher.run(
+            lambda: settings.push_interval_s / faults.burst_factor(), stalled=lambda: faults.stalled, closed=self.closed
+        )
 
     async def _fault_loop(self) -> None:
         """Wait for each timed fault of this connection in turn (offsets from LOGIN), then for the end."""

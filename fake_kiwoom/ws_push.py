@@ -11,6 +11,7 @@ previous, older frame (``out_of_order_every``), or followed by a drop
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 
@@ -74,18 +75,48 @@ class Pusher:
                 self.operation_sent = code
         await self._frames(items)
 
+    async def run(self, period_s: Callable[[], float], *, stalled: Callable[[], bool], closed: asyncio.Event) -> None:
+        """Push every period until ``closed``; stalled, keep time but send nothing.
+
+        One burst per period (the default) sleeps a period after each push. Spread pushes
+        (trades arriving through the second) keep a fixed rate instead: each push starts one
+        period after the previous one started, so the time a push takes (computing 991 ticks,
+        spreading its frames, a slow reader's backpressure) does not stretch the period and 991
+        items at 1 s give 991 ticks a second. A fixed-rate loop that fell more than a period
+        behind starts afresh rather than bursting to catch up.
+        """
+        due: float | None = None
+        while not closed.is_set():
+            now = self.state.clock()
+            if due is None or not self.spread_s:
+                wait = max(0.0, period_s() - self.spread_s)
+                due = now + wait
+            else:
+                due = now if due < now - period_s() else due
+                wait = max(0.0, due - now)
+            await self.state.sleep(wait)
+            due += period_s()
+            if not stalled():
+                await self.push(self.state.clock())
+
     async def operation_now(self, now: float) -> None:
         """The current 0s state at once (on REG), not only at the next change."""
         self.operation_sent, _ = market_operation(self.state.market.calendar, now)
         await self._frames([operation_item(self.state.market.calendar, now)])
 
     async def _frames(self, items: list[Frame]) -> None:
+        """Send ``items`` as REAL frames: at once, or spread evenly over ``spread_s`` on the clock.
+
+        Spread frames are placed on the clock (frame i at ``start + i × step``), not slept
+        between, so the time each send takes does not stretch the push past its period.
+        """
         frames = real_frames(items, self.frame_items)
+        start = self.state.clock()
         for index, frame in enumerate(frames):
             if self.closed:
                 return
             if index and self.spread_s > 0:
-                await self.state.sleep(self.spread_s / len(frames))
+                await self.state.sleep(max(0.0, start + index * self.spread_s / len(frames) - self.state.clock()))
             await self._send_real(dumps(frame))
 
     async def _send_real(self, text: str) -> None:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from kiwoom.config import Mode, Settings
 from kiwoom.operations import validation, watchlist
 from kiwoom.realtime.connector import AsgiConnector, NetworkConnector, WsConnector
+from kiwoom.realtime.contracts import Backfill
 from kiwoom.realtime.feed import TickFeed
 from kiwoom.realtime.stream import WS_PATH, RealtimeStream, StreamConfig, StreamObserver
 from kiwoom.transport.protocol import MOCK_HOST, REAL_HOST
@@ -80,7 +81,7 @@ class ClientTokens:
             await manager.invalidate(current)
 
 
-def client_backfill(client: KiwoomClient) -> Any:
+def client_backfill(client: KiwoomClient) -> Backfill:
     """After a gap: each code's quote from one ka10095 request per 100 codes (paced like any TR)."""
 
     async def backfill(codes: list[str]) -> dict[str, dict[str, str]]:

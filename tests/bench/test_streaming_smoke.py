@@ -51,3 +51,24 @@ def test_memory_smoke_runs_and_reports(tmp_path: Path) -> None:
     assert {"conflated", "ticks_accepted", "ticks_read_by_consumer", "samples"} <= set(summary)
     assert summary["samples"]
     assert "| RSS start MiB |" in done.stdout
+
+
+@pytest.mark.timeout(150)
+def test_fanout_smoke_with_client_processes_and_both_kinds(tmp_path: Path) -> None:
+    """``--client-procs --kinds quote,orderbook --split``: every session its own process, every pair notified."""
+    out = tmp_path / "fanout.json"
+    argv = [sys.executable, "-m", "bench.streaming", "--fanout", "--smoke", "--spread", "--codes", "10"]
+    argv += ["--kinds", "quote,orderbook", "--client-procs", "--split", "--out", str(out), "--logs", str(tmp_path)]
+    done = subprocess.run(argv, env=child_env(), capture_output=True, text=True, timeout=140, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads(out.read_text())["fanout"]
+    assert summary["kinds"] == ["quote", "orderbook"]
+    assert summary["client_processes"] is True
+    assert summary["target_ticks_per_s"] == 20  # 10 items × 2 kinds, once a second
+    (run,) = summary["runs"]
+    assert run["client_processes"] is True
+    assert run["uris_per_client"] == 20
+    assert run["warmed_up"] is True  # every quote and order-book URI was notified through its own process
+    assert run["notifications_without_received_at"] == 0
+    assert run["latency_ms"]["p50"] is not None
+    assert "| N clients |" in done.stdout
