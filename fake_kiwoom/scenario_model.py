@@ -338,6 +338,25 @@ def _load_text(text: str, source: str) -> object:
         raise ScenarioError(f"{source}: not valid YAML: {exc}") from None
 
 
+def _as_written(data: object, error: Any) -> Any:
+    """The error's path as the file has it: ``api_id: ka1081`` is ``match.api_id``, not ``match.api_id[0]``.
+
+    One-or-many fields take a single value as a list of one, so pydantic names its index; a
+    learner who wrote no list should not be shown one.
+    """
+    loc = tuple(error["loc"])
+    node: object = data
+    for part in loc[:-1]:
+        in_mapping = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if not (in_mapping or in_list):
+            return error
+        node = node[part]  # type: ignore[index]
+    if loc and loc[-1] == 0 and isinstance(node, str):
+        return {**error, "loc": loc[:-1]}
+    return error
+
+
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     """Parse and validate a scenario (YAML or JSON); ``source`` names it in error messages."""
     data = _load_text(text, source)
@@ -346,7 +365,7 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        errors = one_line_per_problem(Scenario, exc.errors())
+        errors = [_as_written(data, e) for e in one_line_per_problem(Scenario, exc.errors())]
         lines = "\n".join(f"  {_describe(e)}" for e in errors)
         noun = "error" if len(errors) == 1 else "errors"
         raise ScenarioError(f"{source}: invalid scenario ({len(errors)} {noun})\n{lines}") from None

@@ -18,7 +18,11 @@ class ClientObserver:
         """A failed attempt that will be retried after ``delay_s``."""
 
     def cache(self, operation: str, event: str) -> None:
-        """``hit``, ``miss``, ``stale`` or ``coalesced`` (joined an identical call in flight)."""
+        """``hit``, ``miss``, ``stale``, ``coalesced`` (joined an identical call in flight) or ``shared``.
+
+        ``shared`` follows a ``miss`` of this worker's own cache when another worker's fresh
+        answer was found in the shared store (Redis), so no request went upstream.
+        """
 
     def fallback(self, operation: str, kind: str, reason: str) -> None:
         """Answered from ``stale`` cache or ``sample`` data instead of upstream."""

@@ -29,6 +29,7 @@ from kiwoom_lab.chart_marks import BREAKER_LANE, FLEET_LANE, LANES, Item, Lanes,
 from kiwoom_lab.chart_style import StylesUsed, is_token
 from kiwoom_lab.chart_svg import Box, Text, el, esc, mark, text
 from kiwoom_lab.fonts import FONT_STACK, font_face_css
+from kiwoom_lab.render_text import ui
 from kiwoom_lab.report import RunReport
 from kiwoom_lab.timeline import Event, answered_by
 from krx.textwidth import wrap
@@ -134,8 +135,8 @@ def _header(report: RunReport, lang: Lang) -> tuple[list[str], float]:
     ]
     y = 48.0
     if report.overrides:
-        sets = " ".join(f"--set {name}={value}" for name, value in report.overrides.items())
-        for line in wrap(f"changed for this run: {sets}", NARRATIVE_COLUMNS):
+        sets = " ".join(f"{name}={value}" for name, value in report.overrides.items())
+        for line in wrap(ui("overrides", lang, pairs=sets), NARRATIVE_COLUMNS):
             y += 16
             out.append(text(20, y, line, fill="#8a4b00", bold=True))
     y += 8

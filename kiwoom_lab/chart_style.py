@@ -83,7 +83,7 @@ _FAULTS = {
     "empty_output": "empty_output",
     "latency": "latency",
 }
-_CACHE = {"hit": "cache", "coalesced": "coalesced", "stale": "stale"}
+_CACHE = {"hit": "cache", "shared": "cache", "coalesced": "coalesced", "stale": "stale"}
 _FALLBACK = {"stale": "stale", "sample": "sample"}
 _STREAM = {"ok": "stream_ok", "warn": "stream_warn", "fail": "stream_fail", "info": "stream_info"}
 _FLEET = {"ok": "fleet_ok", "warn": "fleet_warn", "fail": "fleet_fail", "info": "fleet_info"}

@@ -16,11 +16,13 @@ import contextlib
 import json
 import os
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
 import redis.asyncio as aioredis
@@ -71,9 +73,22 @@ def lab_redis_url() -> str:
     return os.environ.get("KIWOOM_LAB_REDIS_URL", DEFAULT_LAB_REDIS_URL)
 
 
+def shown_url(url: str) -> str:
+    """``url`` as reports show it: a password in it never reaches a terminal, a page or a JSON report."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
 async def _reachable(url: str) -> str | None:
-    """None when Redis answers PING at ``url``; else why not."""
-    client = aioredis.from_url(url, socket_connect_timeout=1.0, socket_timeout=1.0)
+    """None when Redis answers PING at ``url``; else why not (a malformed URL included)."""
+    try:
+        client = aioredis.from_url(url, socket_connect_timeout=1.0, socket_timeout=1.0)
+    except ValueError as exc:
+        return f"not a Redis URL ({exc})"
     try:
         await client.ping()
         return None
@@ -108,6 +123,16 @@ async def _tr_requests(admin: httpx2.AsyncClient) -> int:
     return sum(1 for row in response.json()["requests"] if str(row.get("path", "")).startswith("/api/dostk/"))
 
 
+async def _request_arrived(admin: httpx2.AsyncClient, process: asyncio.subprocess.Process) -> bool:
+    """Whether the doomed worker's request reached the fake before it exited or the wait ran out."""
+    started = time.monotonic()
+    while await _tr_requests(admin) == 0:
+        if process.returncode is not None or time.monotonic() - started > CRASH_REQUEST_WAIT_S:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
 async def _crash(
     settings: Settings, expect: Expect, via: str, recorder: TimelineRecorder, admin: httpx2.AsyncClient
 ) -> Check:
@@ -116,32 +141,34 @@ async def _crash(
     assert spec is not None
     assert spec.crash is not None
     wanted = "a worker killed while its request is in flight"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "kiwoom_lab.fleet_worker",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-        env=child_env(),
-    )
-    assert process.stdin is not None
-    process.stdin.write(_payload(settings, expect, via).encode())
-    await process.stdin.drain()
-    process.stdin.close()
-    started = time.monotonic()
-    while await _tr_requests(admin) == 0:
-        if process.returncode is not None or time.monotonic() - started > CRASH_REQUEST_WAIT_S:
+    with tempfile.TemporaryFile() as errors:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "kiwoom_lab.fleet_worker",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=errors,
+            env=child_env(),
+        )
+        try:
+            assert process.stdin is not None
+            process.stdin.write(_payload(settings, expect, via).encode())
+            await process.stdin.drain()
+            process.stdin.close()
+            arrived = await _request_arrived(admin, process)
+            if arrived:
+                await asyncio.sleep(spec.crash.after_request_s)
+            alive = process.returncode is None
+        finally:
             with contextlib.suppress(ProcessLookupError):
-                process.kill()
+                process.kill()  # SIGKILL: no finally, no unlock, no revoke
             await process.wait()
-            return Check("crash", wanted, "its request never came", False)
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(spec.crash.after_request_s)
-    alive = process.returncode is None
-    with contextlib.suppress(ProcessLookupError):
-        process.kill()  # SIGKILL: no finally, no unlock, no revoke
-    await process.wait()
+        if not arrived:
+            errors.seek(0)
+            said = errors.read().decode(errors="replace").strip().splitlines()[-3:]
+            why = f"its request never came (worker exit {process.returncode})"
+            return Check("crash", wanted, why, False, " / ".join(said))
     detail = f"worker process {process.pid} killed with SIGKILL while its request was in flight"
     recorder.events.append(Event(recorder._t(), "fleet", "worker killed", detail, "fail"))
     observed = f"killed (exit {process.returncode}) {spec.crash.after_request_s:g} s after its request arrived"
@@ -174,17 +201,18 @@ async def _exercise(
     if watch is not None:  # the live page follows the workers' shared timeline and the fake's journal
         watch(base_url, recorder)
     relay = RedisRelay(redis_url)
-    relayed = await relay.start()
     namespace = f"lab-{uuid.uuid4().hex[:12]}"
-    workers = spec.count + (1 if spec.crash else 0)
-    settings = settings.model_copy(
-        update={"storage": "redis", "redis_url": relayed, "redis_namespace": namespace, "workers": workers}
-    )
     observers = [WorkerRecorder(recorder, index) for index in range(spec.count)]
-    clients = [KiwoomClient(settings, observer=observer) for observer in observers]
+    clients: list[KiwoomClient] = []
     checks: list[Check] = []
     calls: list[CallOutcome] = []
     try:
+        relayed = await relay.start()
+        workers = spec.count + (1 if spec.crash else 0)
+        settings = settings.model_copy(
+            update={"storage": "redis", "redis_url": relayed, "redis_namespace": namespace, "workers": workers}
+        )
+        clients = [KiwoomClient(settings, observer=observer) for observer in observers]
         async with httpx2.AsyncClient(base_url=base_url, timeout=10.0) as admin, contextlib.AsyncExitStack() as stack:
             if spec.crash is not None:
                 checks.append(await _crash(settings, expect, via, recorder, admin))
@@ -206,7 +234,8 @@ async def _exercise(
         for client in clients:
             await client.close()
         await relay.close()
-        await _wipe(redis_url, namespace)
+        with contextlib.suppress(Exception):  # tidying up must not hide the run's own error
+            await _wipe(redis_url, namespace)
     health = _health_check(spec, observers)
     checks += [health] if health is not None else []
     observed = Observed(calls, journal, counts, token_issues, breaker, False)
@@ -289,7 +318,10 @@ def run_fleet_scenario(
     redis_url = lab_redis_url()
     missing = asyncio.run(_reachable(redis_url))
     if missing is not None:
-        check = Check("redis", f"reachable at {redis_url}", missing, False, "set KIWOOM_LAB_REDIS_URL")
+        where = shown_url(redis_url)
+        check = Check(
+            "redis", f"reachable at {where}", missing.replace(redis_url, where), False, "set KIWOOM_LAB_REDIS_URL"
+        )
         observed = Observed([], [], [], 0, "closed", False)
         checks, events = [check], list[Event]()
         cache = None

@@ -19,7 +19,7 @@ from typing import Any
 from kiwoom.client import KiwoomClient
 from kiwoom.config import Settings
 from kiwoom_lab.calls import invoke, invoke_tool, mcp_session
-from kiwoom_lab.spec import Expect
+from kiwoom_lab.spec import Expect, settings_of
 
 
 async def _call(settings: Settings, expect: Expect, via: str) -> dict[str, Any]:
@@ -36,7 +36,7 @@ async def _call(settings: Settings, expect: Expect, via: str) -> dict[str, Any]:
 
 def main() -> int:
     payload = json.loads(sys.stdin.read())
-    settings = Settings(_env_file=None, **payload["settings"])  # the runner strips KIWOOM_* from our env
+    settings = settings_of(payload["settings"])  # what the runner sent, whatever this process's environment holds
     expect = Expect.model_validate(payload["expect"])
     print(json.dumps({"event": "started"}), flush=True)
     result = asyncio.run(_call(settings, expect, str(payload.get("via", "client"))))

@@ -48,6 +48,11 @@ class RedisRelay:
         except OSError:
             writer.transport.abort()
             return
+        if self.cut_now:  # cut while this connection was being made: it must not outlive the cut
+            self.refused += 1
+            writer.transport.abort()
+            up_writer.transport.abort()
+            return
         self._writers.update((writer, up_writer))
         pumps = [self._pump(reader, up_writer), self._pump(up_reader, writer)]
         for pump in pumps:

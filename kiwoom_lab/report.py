@@ -66,8 +66,8 @@ class RunReport:
         return {
             "scenario": self.scenario.name,
             "file": self.source,
-            "description": self.scenario.narrative("ko"),
-            "description_en": self.scenario.narrative("en"),
+            # Both languages, as the file has them (one plain text gives the same text twice).
+            "description": {"ko": self.scenario.narrative("ko"), "en": self.scenario.narrative("en")},
             "clock": self.clock,
             "passed": self.passed,
             "wall_s": round(self.wall_s, 3),

@@ -116,6 +116,11 @@ class _ScenarioSettings(Settings):
         return (init_settings,)
 
 
+def settings_of(fields: Mapping[str, Any]) -> Settings:
+    """Settings from these field values alone, never the environment or a ``.env`` (a lesson's worker process)."""
+    return _ScenarioSettings(**fields)
+
+
 def settings_fields(env: Mapping[str, str]) -> dict[str, Any]:
     """``{"KIWOOM_CACHE_TTL": "0.5"}`` → ``{"cache_ttl": "0.5"}``; JSON values for mapping fields."""
     fields: dict[str, Any] = {}

@@ -21,7 +21,7 @@ Kind = Literal[
 #: How an event is coloured: fine, a detour (retry, stale), a failure, or neutral.
 Tone = Literal["ok", "warn", "fail", "info"]
 
-_CACHE_TONES: dict[str, Tone] = {"hit": "ok", "miss": "info", "coalesced": "ok", "stale": "warn"}
+_CACHE_TONES: dict[str, Tone] = {"hit": "ok", "shared": "ok", "miss": "info", "coalesced": "ok", "stale": "warn"}
 _SOURCE_TONES: dict[str, Tone] = {"live": "ok", "simulated": "ok", "cache": "ok", "stale": "warn", "sample": "fail"}
 
 
@@ -67,7 +67,8 @@ class TimelineRecorder(ClientObserver):
 
     def cache(self, operation: str, event: str) -> None:
         tone = _CACHE_TONES.get(event, "info")
-        self.events.append(Event(self._t(), "cache", event, f"{operation}: cache {event}", tone, operation=operation))
+        what = "another worker's answer, from the shared cache (Redis)" if event == "shared" else f"cache {event}"
+        self.events.append(Event(self._t(), "cache", event, f"{operation}: {what}", tone, operation=operation))
 
     def paced(self, api_id: str, wait_s: float, *, declined: bool = False) -> None:
         """A wait for ``api_id``'s rate budget (a span), or a caller that asked another way instead (a point)."""

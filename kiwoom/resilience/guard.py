@@ -206,6 +206,7 @@ class Guard:
         """
         remote = await self.results.get(key)
         if remote is not None and remote.fresh:
+            self._observer().cache(operation, "shared")  # another worker's answer, through the shared store
             self._keep(key, remote)
             return Loaded(remote.data, 0, shared_age_s=remote.age_s)
         if not await self.breaker.allow():

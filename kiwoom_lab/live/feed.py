@@ -11,7 +11,7 @@ Messages the page understands (the ``data`` of each is a JSON object):
                request's when the fake answers it) and ``side`` (``client`` or ``fake``);
 ``timeline``   ``{"events": [...]}``: the run's final, merged timeline, replacing the live rows;
 ``checks``     ``{"passed": bool, "checks": [...], "wall_s": float}``: the verdict;
-``status``     ``{"ok": bool, "message": str}``: the fake is (un)reachable, a run failed to start;
+``status``     ``{"ok": bool, "message": str}``: the fake is (un)reachable, a run failed (and why);
 ``done``       the feed is closed: nothing more will come.
 """
 

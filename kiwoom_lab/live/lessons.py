@@ -6,7 +6,10 @@ hands over the fake's URL and its :class:`~kiwoom_lab.timeline.TimelineRecorder`
 begin; every ``POLL_S`` this side publishes what is new in the recorder (the client's events)
 and in the fake's journal (its requests), so the page grows while the lesson runs. When the run
 ends, the final merged timeline (in causal order, as ``kiwoom-lab run`` prints it) replaces
-the live rows, followed by the checks.
+the live rows, followed by the checks. A run that fails anywhere (the runner raises, or
+following it does) ends with a ``status`` message saying why, so the page shows the failure
+and the server accepts the next run; the runner thread, if it is still going, is left to end
+on its own.
 """
 
 from __future__ import annotations
@@ -50,17 +53,34 @@ class LessonRun:
         self._recorder = recorder
 
     async def run(self) -> None:
-        """Run the lesson, publishing its events while it goes, then the final timeline and checks."""
+        """Run the lesson, publishing its events while it goes, then the final timeline and checks.
+
+        Whatever goes wrong (the runner, or following it), the feed is closed in the end: the run
+        counts as finished, so the page is told it failed and the server takes the next run.
+        """
+        try:
+            report = await self._run_and_follow()
+            self._publish_client_events()
+            self.feed.publish("timeline", {"events": [event.to_dict() for event in report.events]})
+            checks = [check.to_dict() | {"line": check.line()} for check in report.checks]
+            self.feed.publish("checks", {"passed": report.passed, "checks": checks, "wall_s": report.wall_s})
+        except Exception as exc:  # shown on the page as the run's failure
+            self.feed.publish("status", {"ok": False, "message": f"{type(exc).__name__}: {exc}"})
+        finally:
+            self.feed.close()
+
+    async def _run_and_follow(self) -> RunReport:
+        """Start the runner thread and poll it until it settles; its report, or its exception raised here."""
         loop = asyncio.get_running_loop()
         outcome: asyncio.Future[RunReport] = loop.create_future()
 
         def settle(report: RunReport | None, error: Exception | None) -> None:
             if outcome.done():
                 return
-            if error is not None:
-                outcome.set_exception(error)
-            elif report is not None:
+            if report is not None:
                 outcome.set_result(report)
+            else:
+                outcome.set_exception(error or RuntimeError("the runner ended without a report"))
 
         def work() -> None:
             report: RunReport | None = None
@@ -69,24 +89,18 @@ class LessonRun:
                 report = run_file(self.path, watch=self._watch)
             except Exception as exc:  # handed to the loop: the page shows it
                 error = exc
-            with contextlib.suppress(RuntimeError):  # the server's loop closed mid-lesson
-                loop.call_soon_threadsafe(settle, report, error)
+            except BaseException as exc:  # SystemExit and the like: the run must still settle
+                error = RuntimeError(f"the runner stopped: {exc!r}")
+            finally:
+                with contextlib.suppress(RuntimeError):  # the server's loop closed mid-lesson
+                    loop.call_soon_threadsafe(settle, report, error)
 
         threading.Thread(target=work, name=f"kiwoom-lab-lesson-{self.run_id}", daemon=True).start()
         async with httpx2.AsyncClient(timeout=2.0) as admin:
             while not outcome.done():
                 await self.poll(admin)
                 await asyncio.wait({outcome}, timeout=POLL_S)
-        try:
-            report = outcome.result()
-        except Exception as exc:
-            self.feed.publish("status", {"ok": False, "message": f"{type(exc).__name__}: {exc}"})
-        else:
-            self._publish_client_events()
-            self.feed.publish("timeline", {"events": [event.to_dict() for event in report.events]})
-            checks = [check.to_dict() | {"line": check.line()} for check in report.checks]
-            self.feed.publish("checks", {"passed": report.passed, "checks": checks, "wall_s": report.wall_s})
-        self.feed.close()
+        return outcome.result()
 
     async def poll(self, admin: httpx2.AsyncClient) -> None:
         """Publish the client's new or changed events, and the fake's new or changed journal rows."""

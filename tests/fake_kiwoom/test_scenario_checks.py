@@ -45,7 +45,7 @@ def test_a_typo_in_a_rules_api_id_is_refused_with_the_path_and_the_nearest_ids()
 def test_one_api_id_written_as_a_string_is_checked_too() -> None:
     text = HEADER + "rules:\n  - match: {api_id: KA10001}\n    steps: [{fault: {type: hang}}]\n"
     [line] = problems(text)
-    assert line.startswith("rules[0].match.api_id[0]: 'KA10001' is not a Kiwoom api-id")
+    assert line.startswith("rules[0].match.api_id: 'KA10001' is not a Kiwoom api-id")  # no list written, none shown
     assert "did you mean 'ka10001'" in line  # case does not count for the suggestion, only for the match
 
 
@@ -59,7 +59,7 @@ def test_an_api_id_with_nothing_close_points_at_the_catalog() -> None:
 def test_a_websocket_frame_is_no_rule_match() -> None:
     text = HEADER + "rules:\n  - match: {api_id: REG}\n    steps: [{fault: {type: hang}}]\n"
     assert problems(text) == [
-        "rules[0].match.api_id[0]: 'REG' is a WebSocket frame or event; rules match REST requests only "
+        "rules[0].match.api_id: 'REG' is a WebSocket frame or event; rules match REST requests only "
         "(the stream: block makes the socket fail)"
     ]
 
@@ -186,7 +186,7 @@ def test_fake_kiwoom_refuses_a_typo_in_api_id_with_exit_2(tmp_path: Path, capsys
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert f"{bad}: invalid scenario (1 error)" in err
-    assert "rules[0].match.api_id[0]: 'ka1081' is not a Kiwoom api-id" in err
+    assert "rules[0].match.api_id: 'ka1081' is not a Kiwoom api-id" in err
 
 
 def test_did_you_mean_offers_only_the_obvious_fix_when_asked_for_a_margin() -> None:

@@ -7,7 +7,6 @@ from :func:`tests.lab.test_chart_labels.labels`, estimated from the SVG alone.
 from __future__ import annotations
 
 import pathlib
-import re
 
 import pytest
 
@@ -36,4 +35,5 @@ def test_a_lesson_chart_hides_nothing(path: pathlib.Path, monkeypatch: pytest.Mo
     titles = [title.text or "" for g in marks_titled(svg, ".") if (title := g.find(f"{SVG}title")) is not None]
     for event in (e for e in report.events if e.kind in OWN_MARK):
         assert any(event.detail in title for title in titles), f"no mark for {event.kind} {event.detail!r}"
-    assert re.search(r"pacing \(rate budget\)", svg)
+    if path.stem == "redis_loss":  # each worker paces alone while Redis is gone: its waits must be drawn
+        assert any(e.kind == "paced" for e in report.events)

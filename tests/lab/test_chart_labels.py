@@ -211,7 +211,7 @@ def test_a_wait_for_the_rate_budget_is_a_span_in_the_pacing_lane() -> None:
     assert retry is not None
     assert float(bar.get("width", 0)) > float(retry.get("width", 0))  # 0.5 s drawn longer than the 0.4 s backoff
     assert "wait for the rate budget" in legend(svg).values()
-    assert any("--set KIWOOM_RETRY_DELAY=0.2" in t for t in texts(svg))
+    assert any("(--set): KIWOOM_RETRY_DELAY=0.2" in t for t in texts(svg))
 
 
 def test_a_caller_that_finds_the_budget_spent_is_a_point_named_in_the_legend() -> None:

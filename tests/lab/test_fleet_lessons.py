@@ -7,6 +7,7 @@ crash lesson kills a real worker process with SIGKILL; both pass directly and ``
 from __future__ import annotations
 
 import asyncio
+import json
 import pathlib
 
 import pytest
@@ -15,6 +16,7 @@ import redis.asyncio as aioredis
 from fake_kiwoom.scenario_model import ScenarioError, parse_scenario
 from kiwoom_lab import parse_expect
 from kiwoom_lab.redis_cut import RedisRelay
+from kiwoom_lab.render_text import render
 from kiwoom_lab.report import RunReport
 from kiwoom_lab.runner import run_file, run_scenario
 from tests.support.redis import shared_redis_url
@@ -50,6 +52,8 @@ def test_redis_loss_degrades_each_worker_to_memory_and_shares_again_after(via: s
         labels.index("redis cut") < labels.index("redis lost") < labels.index("redis up") < labels.index("redis back")
     )
     assert labels.count("redis lost") == 2, "each worker reports the outage once"
+    shared = [event for event in report.events if event.kind == "cache" and event.label == "shared"]
+    assert len(shared) == 2, "calls 2 and 6 read another worker's answer from Redis"
     workers = [event.detail.split(" · ")[0] for event in report.events if event.kind == "call"]
     assert workers == ["worker 0", "worker 1"] * 3
 
@@ -76,6 +80,23 @@ def test_without_redis_a_fleet_lesson_fails_with_one_check_naming_the_setting(mo
     assert not report.passed
     assert [check.key for check in report.checks] == ["redis"]
     assert "KIWOOM_LAB_REDIS_URL" in report.checks[0].line()
+
+
+@pytest.mark.parametrize("url", ["redis://:hunter2@127.0.0.1:1/15", "redis://lab:hunter2@127.0.0.1:1/15"])
+def test_a_redis_password_never_reaches_the_report(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("KIWOOM_LAB_REDIS_URL", url)
+    report = run_file(SCENARIOS / "redis_loss.yaml")
+    shown = json.dumps(report.to_dict(), ensure_ascii=False, default=str) + render(report, lang="en")
+    assert "hunter2" not in shown
+    assert ":***@127.0.0.1:1/15" in report.checks[0].line()
+
+
+def test_a_malformed_redis_url_is_one_failed_check_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIWOOM_LAB_REDIS_URL", "localhost:6379")
+    report = run_file(SCENARIOS / "worker_crash.yaml")
+    (check,) = report.checks
+    assert not check.passed
+    assert "not a Redis URL" in check.observed
 
 
 FLEET = """\

@@ -7,6 +7,7 @@ import asyncio
 import json
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -15,10 +16,11 @@ import pytest
 from fake_kiwoom import create_app
 from fake_kiwoom.scenario_model import load_scenario
 from kiwoom_lab.catalog import catalog_dir, resolve
-from kiwoom_lab.live import cli
+from kiwoom_lab.live import cli, lessons
 from kiwoom_lab.live.app import create_live_app, lesson_list, one_line
 from kiwoom_lab.live.feed import Feed
 from kiwoom_lab.live.follow import FakeFollower
+from kiwoom_lab.live.lessons import LessonRun
 from kiwoom_lab.loopback import LOOPBACK, free_port, loopback_url, serve
 
 Sse = tuple[str, dict[str, Any]]
@@ -98,6 +100,58 @@ def test_a_lesson_run_streams_the_client_and_the_fake_then_the_verdict(lessons_u
     checks = events[-2][1]
     assert checks["passed"] is True
     assert any(check["key"] == "min_gaps_s" for check in checks["checks"])
+
+
+@pytest.mark.socket
+def test_a_run_that_fails_while_followed_ends_and_the_next_run_is_accepted(
+    lessons_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in following a run (here: ``poll`` raises) ends that run with a failure, not a server stuck at 409."""
+    polls: list[str] = []
+    real_poll = LessonRun.poll
+
+    async def poll_that_breaks_once(run: LessonRun, admin: httpx2.AsyncClient) -> None:
+        polls.append(run.run_id)
+        if run.run_id == "1":
+            raise RuntimeError("the journal made no sense")
+        await real_poll(run, admin)
+
+    monkeypatch.setattr(LessonRun, "poll", poll_that_breaks_once)
+    first = httpx2.post(f"{lessons_url}/api/runs", json={"name": "ttl_expiry"})
+    assert first.status_code == 202
+    failed = read_sse(f"{lessons_url}/api/runs/{first.json()['id']}/events")
+    assert failed[-2:] == [
+        ("status", {"ok": False, "message": "RuntimeError: the journal made no sense"}),
+        ("done", {}),
+    ]
+    assert "checks" not in [name for name, _ in failed]
+
+    second = httpx2.post(f"{lessons_url}/api/runs", json={"name": "ttl_expiry"})
+    assert second.status_code == 202
+    passed = read_sse(f"{lessons_url}/api/runs/{second.json()['id']}/events")
+    assert [name for name, _ in passed][-3:] == ["timeline", "checks", "done"]
+    assert passed[-2][1]["passed"] is True
+    assert polls.count("1") == 1  # the failed run stopped at its first look
+    assert "2" in polls
+
+
+@pytest.mark.anyio
+async def test_a_runner_that_raises_ends_the_run_with_its_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_runner(path: Path, **_: object) -> None:
+        raise SystemExit(f"{path.stem} cannot run here")
+
+    monkeypatch.setattr(lessons, "run_file", broken_runner)
+    run = LessonRun("1", resolve("ttl_expiry"))
+    await asyncio.wait_for(run.run(), 30)
+    assert run.finished
+    messages = [(m.name, m.data) for m in run.feed.after(0)]
+    assert messages == [
+        (
+            "status",
+            {"ok": False, "message": "RuntimeError: the runner stopped: SystemExit('ttl_expiry cannot run here')"},
+        ),
+        ("done", {}),
+    ]
 
 
 @pytest.mark.socket

@@ -191,6 +191,8 @@ def test_korean_renders_in_the_embedded_face(driver: Any) -> None:
         assert abs(measured["embedded"] - measured["monospace"]) > 1.0  # without the face: boxes of another width
         title = driver.execute_script("return document.querySelector('h1').textContent")
         assert re.search(r"[\uac00-\ud7a3]", title)
+        headers = driver.execute_script("return [...document.querySelectorAll('th')].map((th) => th.textContent)")
+        assert headers == ["시각(초)", "주체", "종류", "결과", "내용"]
         driver.save_screenshot(str(SCREENSHOTS / "kiwoom-lab-live-korean.png"))
 
 
@@ -221,3 +223,34 @@ def test_following_a_fake_shows_its_requests_and_switches_its_scenario(driver: A
         assert [r["label"] for r in shown[:switch_at]] == ["200", "200"]
         assert [r["label"] for r in shown[switch_at + 1 :]] == ["503"]
         driver.save_screenshot(str(SCREENSHOTS / "kiwoom-lab-live-follow.png"))
+
+
+FLOOD = """
+const [count, stepS, done] = arguments;
+let draws = 0;
+const drawOnce = window.drawLanes;
+window.drawLanes = () => { draws += 1; drawOnce(); };  // the page calls it through the global name
+for (let i = 0; i < count; i += 1) {
+  upsert({key: `flood${i}`, t: i * stepS, kind: "request", label: "200", detail: "", tone: "ok", side: "fake"});
+}
+requestAnimationFrame(() => requestAnimationFrame(() => done({
+  draws,
+  shown: [...document.querySelectorAll("#events tbody tr")].map((row) => Number(row.cells[0].textContent)),
+  marks: document.querySelectorAll("#lanes .mark").length,
+})));
+"""
+
+
+def test_following_keeps_only_the_window_and_draws_once_per_frame(driver: Any) -> None:
+    """A flood of rows (a reconnect replays thousands) is drawn once, and rows older than the window go."""
+    with serve(create_app()) as fake_url, kiwoom_lab_serve("--fake", fake_url) as url:
+        driver.get(url)
+        wait_for(driver, lambda b: b.execute_script("return document.getElementById('status').className") == "tone-ok")
+        assert "최근 5분만 표시" in driver.execute_script("return document.getElementById('mode').textContent")
+        count, step_s = 2000, 0.5
+        flooded = driver.execute_async_script(FLOOD, count, step_s)
+    newest = (count - 1) * step_s
+    kept = [i * step_s for i in range(count) if i * step_s >= newest - 300]  # FOLLOW_WINDOW_S in page.js
+    assert flooded["shown"] == kept
+    assert flooded["marks"] == len(kept)
+    assert 1 <= flooded["draws"] <= 2, "the chart was redrawn per row, not per frame"

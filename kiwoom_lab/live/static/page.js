@@ -9,11 +9,12 @@ const TEXT = {
   ko: {
     title: "키움 랩 실시간 타임라인", scenarios: "시나리오", pick: "왼쪽 목록에서 시나리오를 고르세요.",
     run: "실행", running: "실행 중…", switch: "가짜 서버에 적용", unload: "장애 없음",
-    lessons: "레슨 모드: 시나리오를 골라 실행하면 사건이 일어나는 대로 보입니다.",
-    follow: "관찰 모드: 가짜 서버", t: "시각(초)", side: "쪽", kind: "종류", label: "결과", detail: "내용",
+    lessons: "레슨 모드: 시나리오를 골라 실행하면 이벤트가 일어나는 대로 보입니다.",
+    follow: "관찰 모드: 가짜 서버", t: "시각(초)", side: "주체", kind: "종류", label: "결과", detail: "내용",
     client: "클라이언트", fake: "가짜 서버", checks: "기대 결과 검사", pass: "통과", fail: "실패",
     switched: "시나리오 전환", waiting: "기다리는 중…", virtual: "가상 시계", none: "없음",
     scenario: "현재 시나리오", connected: "가짜 서버에 연결됨: 요청이 들어오는 대로 보입니다.",
+    window: "최근 {minutes}분만 표시", failed: "실행 실패",
   },
   en: {
     title: "kiwoom-lab live timeline", scenarios: "Scenarios", pick: "Pick a scenario from the list.",
@@ -23,12 +24,15 @@ const TEXT = {
     client: "client", fake: "fake", checks: "Expectations", pass: "PASS", fail: "FAIL",
     switched: "scenario switched", waiting: "waiting…", virtual: "virtual clock", none: "none",
     scenario: "scenario", connected: "Connected to the fake: requests show as they arrive.",
+    window: "showing the last {minutes} min", failed: "Run failed",
   },
 };
 // The lanes of the strip chart, top to bottom (a kind not listed gets a lane at the end).
 const LANES = ["call", "request", "response", "retry", "cache", "fallback", "breaker", "scenario", "stream", "fleet"];
-// Following a fake has no end: its chart shows the last minute.
-const FOLLOW_WINDOW_S = 60;
+// Following a fake has no end: the page keeps (in the table and the chart) only the rows of the
+// last five minutes, so an assistant session of hours stays as fast as its first minutes.
+// The header says so ("window" in TEXT).
+const FOLLOW_WINDOW_S = 300;
 
 const query = new URLSearchParams(location.search).get("lang");
 const lang = query === "en" || query === "ko" ? query : document.documentElement.lang === "en" ? "en" : "ko";
@@ -39,7 +43,10 @@ const $ = (id) => document.getElementById(id);
 let info = { mode: "lessons", fake: null };
 let selected = null;
 let source = null;
-let rows = [];  // the timeline rows shown, in order: {key, t, kind, ...}
+let rows = [];  // the timeline rows shown, in order: {key, t, kind, ...}; body.rows[i] shows rows[i]
+const shownKeys = new Set();  // the keys in rows: a new row (the usual case) is known without a search
+let latestEnd = 0;  // the latest end (t + duration) seen since the timeline was cleared
+let drawPending = false;
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -53,7 +60,8 @@ async function start() {
   document.title = say("title");
   info = await (await fetch("/api/info")).json();
   const following = info.mode === "follow";
-  $("mode").textContent = following ? `${say("follow")} ${info.fake}` : say("lessons");
+  const windowNote = say("window").replace("{minutes}", FOLLOW_WINDOW_S / 60);
+  $("mode").textContent = following ? `${say("follow")} ${info.fake} · ${windowNote}` : say("lessons");
   $("run").hidden = following;
   $("switch").hidden = !following;
   $("unload").hidden = !following;
@@ -90,6 +98,7 @@ function select(scenario, button) {
 
 async function runLesson() {
   clearTimeline();
+  $("status").textContent = "";  // a failure of the previous run
   $("run").disabled = true;
   $("run").textContent = say("running");
   const response = await fetch("/api/runs", {
@@ -130,19 +139,24 @@ function listen(url) {
 
 function clearTimeline() {
   rows = [];
+  shownKeys.clear();
+  latestEnd = 0;
   $("events").tBodies[0].replaceChildren();
   $("checks").replaceChildren();
   $("checks-title").hidden = true;
   $("verdict").textContent = "";
   $("verdict").removeAttribute("data-verdict");
-  drawLanes();
+  scheduleDraw();
 }
+
+const endOf = (row) => row.t + (row.duration_s || 0);
 
 // Add a row, or replace the row with the same key. Live rows are kept in time order (the client's
 // events and the fake's requests arrive separately); a final timeline comes in causal order (inOrder).
+// The chart is redrawn once per frame, however many rows came in it (a reconnect replays thousands).
 function upsert(event, inOrder = false) {
   const body = $("events").tBodies[0];
-  const at = rows.findIndex((row) => row.key === event.key);
+  const at = shownKeys.has(event.key) ? rows.findLastIndex((row) => row.key === event.key) : -1;
   const line = rowElement(event);
   if (at >= 0) {
     rows[at] = event;
@@ -151,10 +165,33 @@ function upsert(event, inOrder = false) {
     let index = rows.length;
     while (!inOrder && index > 0 && rows[index - 1].t > event.t) index -= 1;
     rows.splice(index, 0, event);
+    shownKeys.add(event.key);
     body.insertBefore(line, body.rows[index] || null);
   }
+  latestEnd = Math.max(latestEnd, endOf(event));
   if (event.kind === "scenario" && info.mode === "follow") showCurrent(event.label);
-  drawLanes();
+  if (info.mode === "follow") forgetOldRows(body);
+  scheduleDraw();
+}
+
+// Following: drop the rows that ended more than FOLLOW_WINDOW_S before the latest one. Rows are in
+// time order, so the old ones are at the front.
+function forgetOldRows(body) {
+  const cutoff = latestEnd - FOLLOW_WINDOW_S;
+  let old = 0;
+  while (old < rows.length && endOf(rows[old]) < cutoff) old += 1;
+  if (!old) return;
+  for (const row of rows.splice(0, old)) shownKeys.delete(row.key);
+  for (let i = 0; i < old; i += 1) body.rows[0].remove();
+}
+
+function scheduleDraw() {
+  if (drawPending) return;
+  drawPending = true;
+  requestAnimationFrame(() => {
+    drawPending = false;
+    drawLanes();
+  });
 }
 
 function rowElement(event) {
@@ -180,17 +217,27 @@ function drawLanes() {
   const lanes = $("lanes");
   lanes.replaceChildren();
   if (!rows.length) return;
-  const end = Math.max(...rows.map((row) => row.t + (row.duration_s || 0)), 0.001);
-  const begin = info.mode === "follow" ? Math.max(0, end - FOLLOW_WINDOW_S) : Math.min(0, ...rows.map((r) => r.t));
+  let end = 0.001;
+  let first = 0;
+  for (const row of rows) {  // a loop, not Math.max(...rows): no argument-count limit
+    end = Math.max(end, endOf(row));
+    first = Math.min(first, row.t);
+  }
+  const begin = info.mode === "follow" ? Math.max(0, end - FOLLOW_WINDOW_S) : first;
   const span = end - begin || 1;
   const laneOrder = (kind) => (LANES.includes(kind) ? LANES.indexOf(kind) : LANES.length);
-  const kinds = [...new Set(rows.map((row) => row.kind))];
-  kinds.sort((a, b) => laneOrder(a) - laneOrder(b));
+  const byKind = new Map();
+  for (const row of rows) {
+    if (endOf(row) < begin) continue;
+    if (!byKind.has(row.kind)) byKind.set(row.kind, []);
+    byKind.get(row.kind).push(row);
+  }
+  const kinds = [...byKind.keys()].sort((a, b) => laneOrder(a) - laneOrder(b));
   for (const kind of kinds) {
     const lane = element("div", "lane");
     lane.append(element("span", "lane-name", kind));
     const track = element("div", "track");
-    for (const row of rows.filter((r) => r.kind === kind && r.t + (r.duration_s || 0) >= begin)) {
+    for (const row of byKind.get(kind)) {
       const mark = element("span", `mark tone-${row.tone}`);
       mark.style.left = `${((row.t - begin) / span) * 100}%`;
       mark.style.width = `max(3px, ${((row.duration_s || 0) / span) * 100}%)`;
@@ -217,10 +264,11 @@ function showChecks(data) {
 }
 
 function showStatus(data) {
-  $("status").textContent = data.ok && info.mode === "follow" ? say("connected") : data.message;
+  const failure = info.mode === "lessons" ? `${say("failed")}: ${data.message}` : data.message;
+  $("status").textContent = data.ok && info.mode === "follow" ? say("connected") : failure;
   $("status").className = data.ok ? "tone-ok" : "tone-fail";
   if (data.ok && info.mode === "follow") showCurrent(data.scenario);
-  if (!data.ok && info.mode === "lessons") $("verdict").textContent = "";  // the run never started
+  if (!data.ok && info.mode === "lessons") $("verdict").textContent = "";  // no verdict will come
 }
 
 function showCurrent(name) {
