@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import time
 import warnings
@@ -31,7 +30,7 @@ from mcp.client.session import IncomingMessage
 from mcp.shared.exceptions import MCPDeprecationWarning
 
 from bench.stream_report import emit, machine, ms, percentiles
-from bench.stream_servers import Server, fake, instruments, mcp_server, pushed
+from bench.stream_servers import Server, cpu_seconds, fake, instruments, mcp_server, pushed
 from kiwoom.mcp.live_resources import RECEIVED_AT_META_KEY
 from kiwoom_lab.loopback import child_env
 
@@ -129,24 +128,17 @@ async def _measure(
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
-    delivered = sum(sink.counts)
-    cpu = [None if a is None or b is None else round((b - a) / elapsed * 100) for a, b in zip(cpu0, cpu1, strict=True)]
-    return {
-        "clients": clients,
-        "uris_per_client": len(per_client[0]),
-        "warmed_up": warmed,
-        "duration_s": round(elapsed, 2),
-        # The fake sends to one connection only (the server's): its items/s are the ticks/s into the server.
-        "ticks_per_s_into_server": round((items1 - items0) / (at1 - at0), 1),
-        "notifications_per_s_all_clients": round(delivered / elapsed, 1),
-        "notifications_per_s_per_client": [round(count / elapsed, 1) for count in sink.counts],
-        "latency_ms": ms(percentiles(sink.latencies)),
-        "notifications_without_received_at": sink.unstamped,
-        "server_cpu_percent": cpu[0],
-        "fake_cpu_percent": cpu[1],
-        # All N clients share this process: when it nears 100 %, notifications queue on the client side.
-        "clients_cpu_percent": cpu[2],
-    }
+    return _summary(
+        counts=sink.counts,
+        latencies=sink.latencies,
+        unstamped=sink.unstamped,
+        uris_per_client=len(per_client[0]),
+        warmed=warmed,
+        elapsed=elapsed,
+        pushed_span=((items0, at0), (items1, at1)),
+        cpu_span=(cpu0, cpu1),
+        procs=False,
+    )
 
 
 async def _measure_procs(
@@ -166,7 +158,7 @@ async def _measure_procs(
             await child.stdin.drain()
         readies = [json.loads(await _line(child)) for child in children]
         items0, at0 = await asyncio.to_thread(pushed, fake_server.url)
-        cpu0 = (server.cpu_s(), fake_server.cpu_s(), sum(_cpu(child.pid) for child in children))
+        cpu0 = (server.cpu_s(), fake_server.cpu_s(), sum(cpu_seconds(child.pid) or 0.0 for child in children))
         started = time.perf_counter()
         for child in children:
             assert child.stdin is not None
@@ -175,28 +167,59 @@ async def _measure_procs(
         await asyncio.sleep(duration_s)
         elapsed = time.perf_counter() - started
         items1, at1 = await asyncio.to_thread(pushed, fake_server.url)
-        cpu1 = (server.cpu_s(), fake_server.cpu_s(), sum(_cpu(child.pid) for child in children))
+        cpu1 = (server.cpu_s(), fake_server.cpu_s(), sum(cpu_seconds(child.pid) or 0.0 for child in children))
         results = [json.loads(await _line(child)) for child in children]
     finally:
         for child in children:
             if child.returncode is None:
                 child.kill()
             await child.wait()
-    latencies = [value for result in results for value in result["latencies"]]
-    cpu = [None if a is None or b is None else round((b - a) / elapsed * 100) for a, b in zip(cpu0, cpu1, strict=True)]
+    return _summary(
+        counts=[result["count"] for result in results],
+        latencies=[value for result in results for value in result["latencies"]],
+        unstamped=sum(result["unstamped"] for result in results),
+        uris_per_client=len(per_client[0]),
+        warmed=all(ready.get("warmed") for ready in readies),
+        elapsed=elapsed,
+        pushed_span=((items0, at0), (items1, at1)),
+        cpu_span=(cpu0, cpu1),
+        procs=True,
+    )
+
+
+Cpu = tuple[float | None, float | None, float]
+
+
+def _summary(
+    *,
+    counts: list[int],
+    latencies: list[float],
+    unstamped: int,
+    uris_per_client: int,
+    warmed: bool,
+    elapsed: float,
+    pushed_span: tuple[tuple[int, float], tuple[int, float]],
+    cpu_span: tuple[Cpu, Cpu],
+    procs: bool,
+) -> dict[str, Any]:
+    """One run's row, the same for clients sharing this process and for clients in their own."""
+    (items0, at0), (items1, at1) = pushed_span
+    cpu = [None if a is None or b is None else round((b - a) / elapsed * 100) for a, b in zip(*cpu_span, strict=True)]
     return {
-        "clients": len(per_client),
-        "client_processes": True,
-        "uris_per_client": len(per_client[0]),
-        "warmed_up": all(ready.get("warmed") for ready in readies),
+        "clients": len(counts),
+        "client_processes": procs,
+        "uris_per_client": uris_per_client,
+        "warmed_up": warmed,
         "duration_s": round(elapsed, 2),
+        # The fake sends to one connection only (the server's): its items/s are the ticks/s into the server.
         "ticks_per_s_into_server": round((items1 - items0) / (at1 - at0), 1),
-        "notifications_per_s_all_clients": round(sum(r["count"] for r in results) / elapsed, 1),
-        "notifications_per_s_per_client": [round(r["count"] / elapsed, 1) for r in results],
+        "notifications_per_s_all_clients": round(sum(counts) / elapsed, 1),
+        "notifications_per_s_per_client": [round(count / elapsed, 1) for count in counts],
         "latency_ms": ms(percentiles(latencies)),
-        "notifications_without_received_at": sum(r["unstamped"] for r in results),
+        "notifications_without_received_at": unstamped,
         "server_cpu_percent": cpu[0],
         "fake_cpu_percent": cpu[1],
+        # Clients sharing this process: near 100 %, notifications queue on the client side.
         "clients_cpu_percent": cpu[2],
     }
 
@@ -207,15 +230,6 @@ async def _line(child: asyncio.subprocess.Process) -> str:
     if not line:
         raise RuntimeError(f"bench client {child.pid} exited without answering (exit {await child.wait()})")
     return line.decode()
-
-
-def _cpu(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` so far (Linux ``/proc``); 0 once it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_fanout(

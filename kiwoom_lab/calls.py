@@ -8,10 +8,13 @@ Both runners make them (one client in :mod:`kiwoom_lab.runner`, one per worker i
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kiwoom.client import KiwoomClient
+from kiwoom_lab.checks import CallOutcome
 from kiwoom_lab.spec import Expect
+from kiwoom_lab.timeline import TimelineRecorder
 
 
 async def invoke(client: KiwoomClient, expect: Expect, index: int = 0) -> dict[str, Any]:
@@ -67,3 +70,23 @@ async def mcp_session(stack: contextlib.AsyncExitStack, client: KiwoomClient) ->
     from kiwoom.mcp.server import KiwoomMCPServer
 
     return await stack.enter_async_context(Client(KiwoomMCPServer(client).fastmcp))
+
+
+async def recorded_call(
+    recorder: TimelineRecorder, expect: Expect, index: int, make: Callable[[], Awaitable[dict[str, Any]]]
+) -> CallOutcome:
+    """Call ``index`` made by ``make()``, held on the timeline from start to end; an exception is recorded.
+
+    A lesson may be that the client raises, so the error is kept for the checks, not raised.
+    """
+    slot = recorder.begin_call(index, expect.single_code(index))
+    started = recorder.elapsed()
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    try:
+        result = await make()
+    except Exception as exc:  # the lesson's evidence: record it, check it
+        error = f"{type(exc).__name__}: {exc}"
+    duration = recorder.elapsed() - started
+    recorder.end_call(slot, index, duration, result, error)
+    return CallOutcome(index, started, duration, result, error)

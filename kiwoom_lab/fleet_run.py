@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -31,15 +32,17 @@ from fake_kiwoom import FakeKiwoomConfig, create_app
 from fake_kiwoom.scenario_model import Scenario
 from kiwoom.client import KiwoomClient
 from kiwoom.config import Settings
-from kiwoom_lab.calls import invoke, invoke_tool, mcp_session
+from kiwoom_lab.calls import invoke, invoke_tool, mcp_session, recorded_call
 from kiwoom_lab.checks import CallOutcome, Check, Observed, check_all
 from kiwoom_lab.clock import RealClock
+from kiwoom_lab.fake_admin import journal as fake_journal
+from kiwoom_lab.fake_admin import what_the_fake_saw
 from kiwoom_lab.fleet_spec import DEFAULT_LAB_REDIS_URL, FleetExpect
 from kiwoom_lab.loopback import child_env, serve
 from kiwoom_lab.redis_cut import RedisRelay
 from kiwoom_lab.report import CachePolicy, RunReport
 from kiwoom_lab.spec import Expect, build_settings
-from kiwoom_lab.timeline import Event, TimelineRecorder, Tone, merge, paced_waits
+from kiwoom_lab.timeline import Event, TimelineRecorder, merge, paced_waits
 
 #: Told the fake's base URL and the run's recorder as the calls begin, so that a caller (``kiwoom-lab serve``)
 #: can follow the client's events and the fake's journal while the run goes on, not only in the report.
@@ -65,8 +68,15 @@ class WorkerRecorder(TimelineRecorder):
             if healthy
             else "Redis unreachable; serving from this worker's memory"
         )
-        self.health.append((self._t(), self.worker, healthy))
-        self.events.append(Event(self._t(), "fleet", label, detail, "ok" if healthy else "warn"))
+        self.health.append((self.elapsed(), self.worker, healthy))
+        self.note("fleet", label, detail, "ok" if healthy else "warn")
+
+    def end_call(
+        self, slot: int, index: int, duration_s: float, result: dict[str, Any] | None, error: str | None
+    ) -> None:
+        """The call as any recorder ends it, its detail led by the worker that made it."""
+        super().end_call(slot, index, duration_s, result, error)
+        self.events[slot] = replace(self.events[slot], detail=f"worker {self.worker} · {self.events[slot].detail}")
 
 
 def lab_redis_url() -> str:
@@ -118,9 +128,7 @@ def _payload(settings: Settings, expect: Expect, via: str) -> str:
 
 
 async def _tr_requests(admin: httpx2.AsyncClient) -> int:
-    response = await admin.get("/__admin/requests")
-    response.raise_for_status()
-    return sum(1 for row in response.json()["requests"] if str(row.get("path", "")).startswith("/api/dostk/"))
+    return sum(1 for row in await fake_journal(admin) if str(row.get("path", "")).startswith("/api/dostk/"))
 
 
 async def _request_arrived(admin: httpx2.AsyncClient, process: asyncio.subprocess.Process) -> bool:
@@ -170,7 +178,7 @@ async def _crash(
             why = f"its request never came (worker exit {process.returncode})"
             return Check("crash", wanted, why, False, " / ".join(said))
     detail = f"worker process {process.pid} killed with SIGKILL while its request was in flight"
-    recorder.events.append(Event(recorder._t(), "fleet", "worker killed", detail, "fail"))
+    recorder.note("fleet", "worker killed", detail, "fail")
     observed = f"killed (exit {process.returncode}) {spec.crash.after_request_s:g} s after its request arrived"
     return Check("crash", wanted, observed if alive else "it had exited on its own", alive)
 
@@ -219,15 +227,11 @@ async def _exercise(
             # Connected first, as `kiwoom-mcp` connects each worker at start-up (its lifespan).
             fleet = Fleet(clients, observers, recorder, relay)
             if via == "mcp":
-                fleet.sessions = [await _session(stack, client) for client in clients]
+                fleet.sessions = [await mcp_session(stack, client) for client in clients]
             else:
                 await asyncio.gather(*(client.connect() for client in clients))
             await _calls(expect, spec, fleet, calls)
-            response = await admin.get("/__admin/requests")
-            response.raise_for_status()
-            journal: list[dict[str, Any]] = response.json()["requests"]
-            counts = [await _count(admin, upstream.criteria()) for upstream in expect.upstream()]
-            token_issues = await _count(admin, {"api_id": "au10001"})
+            journal, counts, token_issues = await what_the_fake_saw(admin, expect)
             breaker = str((await clients[0].health())["breaker"]["state"])
     finally:
         relay.restore()
@@ -243,16 +247,6 @@ async def _exercise(
     return observed, merge(recorder.events, journal, t0), checks
 
 
-async def _session(stack: contextlib.AsyncExitStack, client: KiwoomClient) -> Any:
-    return await mcp_session(stack, client)
-
-
-async def _count(admin: httpx2.AsyncClient, criteria: dict[str, Any]) -> int:
-    response = await admin.post("/__admin/requests/count", json=criteria)
-    response.raise_for_status()
-    return int(response.json()["count"])
-
-
 @dataclass(slots=True)
 class Fleet:
     """The workers of one run and what the lab holds over them."""
@@ -264,41 +258,24 @@ class Fleet:
     #: One MCP session per worker with ``--via mcp``; empty when the calls go to the clients.
     sessions: list[Any] = field(default_factory=list)
 
-    def mark(self, label: str, detail: str, tone: Tone) -> None:
-        self.recorder.events.append(Event(self.recorder._t(), "fleet", label, detail, tone))
-
 
 async def _calls(expect: Expect, spec: FleetExpect, fleet: Fleet, calls: list[CallOutcome]) -> None:
     """The calls one after another, each by its worker; Redis cut and restored where the lesson says."""
-    cut, recorder, clients, sessions = spec.redis_cut, fleet.recorder, fleet.clients, fleet.sessions
+    cut, clients, sessions = spec.redis_cut, fleet.clients, fleet.sessions
     for index in range(expect.calls):
         if cut is not None and index == cut.before_call:
             fleet.relay.cut()
-            fleet.mark("redis cut", "the lab cut every link to Redis", "fail")
+            fleet.recorder.note("fleet", "redis cut", "the lab cut every link to Redis", "fail")
         if cut is not None and index == cut.restore_before_call:
             fleet.relay.restore()
-            fleet.mark("redis up", "Redis reachable again", "info")
+            fleet.recorder.note("fleet", "redis up", "Redis reachable again", "info")
         gap = expect.gap_before(index)
         if gap:
             await asyncio.sleep(gap)
         worker = spec.worker_of(index)
         observer = fleet.observers[worker]
-        slot = observer.begin_call(index, expect.single_code(index))
-        started = observer._t()
-        result: dict[str, Any] | None = None
-        error: str | None = None
-        try:
-            if sessions:
-                result = await invoke_tool(sessions[worker], expect, index)
-            else:
-                result = await invoke(clients[worker], expect, index)
-        except Exception as exc:  # a failing call is the lesson's evidence: record it, check it
-            error = f"{type(exc).__name__}: {exc}"
-        duration = observer._t() - started
-        observer.end_call(slot, index, duration, result, error)
-        event = recorder.events[slot]
-        recorder.events[slot] = replace(event, detail=f"worker {worker} · {event.detail}")
-        calls.append(CallOutcome(index, started, duration, result, error))
+        way = partial(invoke_tool, sessions[worker]) if sessions else partial(invoke, clients[worker])
+        calls.append(await recorded_call(observer, expect, index, partial(way, expect, index)))
 
 
 def run_fleet_scenario(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,10 @@ from fake_kiwoom import FakeKiwoomConfig, create_app
 from fake_kiwoom.scenario_model import Scenario, load_scenario
 from kiwoom.client import KiwoomClient
 from kiwoom.config import Settings
-from kiwoom_lab.calls import ToolFailedError, invoke, invoke_tool, mcp_session, tool_arguments
+from kiwoom_lab.calls import ToolFailedError, invoke, invoke_tool, mcp_session, recorded_call, tool_arguments
 from kiwoom_lab.checks import CallOutcome, Observed, check_all
 from kiwoom_lab.clock import Clock, RealClock, VirtualClock
+from kiwoom_lab.fake_admin import what_the_fake_saw
 from kiwoom_lab.fleet_run import Watch, run_fleet_scenario
 from kiwoom_lab.loopback import serve
 from kiwoom_lab.report import CachePolicy, RunReport
@@ -35,12 +37,6 @@ from kiwoom_lab.timeline import Event, TimelineRecorder, merge, paced_waits
 #: ``RunReport`` lives in :mod:`kiwoom_lab.report` (the stream runner returns one too) and the tool calls in
 #: :mod:`kiwoom_lab.calls` (the fleet runner makes them too); both are re-exported here.
 __all__ = ["RunReport", "ToolFailedError", "invoke", "invoke_tool", "run_file", "run_scenario", "tool_arguments"]
-
-
-async def _count(admin: httpx2.AsyncClient, criteria: dict[str, Any]) -> int:
-    response = await admin.post("/__admin/requests/count", json=criteria)
-    response.raise_for_status()
-    return int(response.json()["count"])
 
 
 async def _load(base_url: str, scenario: Scenario) -> None:
@@ -88,18 +84,10 @@ async def _calls(
     base_url: str,
     calls: list[CallOutcome],
 ) -> Observed:
+    way = partial(invoke_tool, mcp) if mcp is not None else partial(invoke, client)
+
     async def call(index: int) -> None:
-        slot = recorder.begin_call(index, expect.single_code(index))
-        started = clock.now()
-        result: dict[str, Any] | None = None
-        error: str | None = None
-        try:
-            result = await (invoke_tool(mcp, expect, index) if mcp is not None else invoke(client, expect, index))
-        except Exception as exc:  # a lesson may be that the client raises: record it, check it
-            error = f"{type(exc).__name__}: {exc}"
-        duration = clock.now() - started
-        recorder.end_call(slot, index, duration, result, error)
-        calls.append(CallOutcome(index, started - recorder.t0, duration, result, error))
+        calls.append(await recorded_call(recorder, expect, index, partial(way, expect, index)))
 
     try:
         if expect.concurrent:  # every call at once, as concurrent users would (validated: no gaps, no late load)
@@ -116,11 +104,7 @@ async def _calls(
                 await call(index)
         breaker = str((await client.health())["breaker"]["state"])
         async with httpx2.AsyncClient(base_url=base_url, timeout=10.0) as admin:
-            response = await admin.get("/__admin/requests")
-            response.raise_for_status()
-            journal: list[dict[str, Any]] = response.json()["requests"]
-            counts = [await _count(admin, spec.criteria()) for spec in expect.upstream()]
-            token_issues = await _count(admin, {"api_id": "au10001"})
+            journal, counts, token_issues = await what_the_fake_saw(admin, expect)
     finally:
         await client.close()
     return Observed(calls, journal, counts, token_issues, breaker, clock.virtual)

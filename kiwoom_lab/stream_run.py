@@ -35,6 +35,7 @@ from kiwoom.realtime.build import build_stream
 from kiwoom.realtime.ticks import Tick
 from kiwoom_lab.checks import Observed, check_all
 from kiwoom_lab.clock import VIRTUAL_START, RealClock
+from kiwoom_lab.fake_admin import what_the_fake_saw
 from kiwoom_lab.loopback import serve
 from kiwoom_lab.report import CachePolicy, RunReport
 from kiwoom_lab.spec import Expect, build_settings
@@ -221,15 +222,7 @@ async def _exercise(
         summary = streams.summary()
         breaker = str((await client.health())["breaker"]["state"])
         async with httpx2.AsyncClient(base_url=base_url, timeout=10.0) as admin:
-            response = await admin.get("/__admin/requests")
-            response.raise_for_status()
-            journal: list[dict[str, Any]] = response.json()["requests"]
-            counts = []
-            for upstream in expect.upstream():
-                reply = await admin.post("/__admin/requests/count", json=upstream.criteria())
-                counts.append(int(reply.json()["count"]))
-            reply = await admin.post("/__admin/requests/count", json={"api_id": "au10001"})
-            token_issues = int(reply.json()["count"])
+            journal, counts, token_issues = await what_the_fake_saw(admin, expect)
     finally:
         await client.close()
     rest = [row for row in journal if row.get("path") != WS_PATH]

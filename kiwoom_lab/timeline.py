@@ -56,6 +56,14 @@ class TimelineRecorder(ClientObserver):
     def _t(self) -> float:
         return self._now() - self.t0
 
+    def elapsed(self) -> float:
+        """Seconds since the run started, on the run's clock."""
+        return self._t()
+
+    def note(self, kind: Kind, label: str, detail: str, tone: Tone = "info") -> None:
+        """An event the runner itself marks now (the lab cut Redis, killed a worker)."""
+        self.events.append(Event(self._t(), kind, label, detail, tone))
+
     def upstream_request(self, api_id: str, outcome: str, elapsed_s: float) -> None:
         tone: Tone = "ok" if outcome == "200" else "fail"
         detail = f"{api_id} answered {outcome} after {elapsed_s * 1000:.0f} ms (wall)"
